@@ -1,0 +1,42 @@
+package dev.echoloop;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Python example's {@code __main__}, start to end: a server on a free port, three clients, then the shutdown.
+ *
+ * <p>Exits 0 when all three replies arrived, 1 otherwise. The process ends by itself because closing Vert.x stops every
+ * event-loop thread (the Python example needed a daemon thread for the same effect).
+ */
+public final class Demo {
+
+  private static final Logger log = LoggerFactory.getLogger(Demo.class);
+
+  private Demo() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(ConfigLoader.forProcess()));
+  }
+
+  static int run(ConfigLoader configLoader) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      // As in the Python example, port 0: any free port, whatever the configuration says.
+      EchoConfig config = configLoader.load(vertx, new JsonObject()).await().withPort(0);
+      TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await();
+      String client = vertx.deployVerticle(new ClientVerticle(config.withPort(server.port()))).await();
+      vertx.undeploy(client).await();
+      server.undeploy().await();
+      return 0;
+    } catch (InvalidConfigException | ClientException e) {
+      log.error("{}", e.getMessage());
+      return 1;
+    } finally {
+      vertx.close().await();
+    }
+  }
+}

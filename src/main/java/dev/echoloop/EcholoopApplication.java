@@ -1,0 +1,77 @@
+package dev.echoloop;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The Vert.x launcher, plus echoloop's configuration: it is read once from every source before the main verticle is
+ * deployed, and handed to it validated.
+ *
+ * <p>{@code java -jar echoloop.jar [verticle] [-instances N] [-conf FILE|JSON]}; the verticle defaults to the
+ * manifest's {@code Main-Verticle}, the echo server.
+ */
+public final class EcholoopApplication extends VertxApplication implements VertxApplicationHooks {
+
+  private static final Logger log = LoggerFactory.getLogger(EcholoopApplication.class);
+
+  private final boolean instancesOnCommandLine;
+  private JsonObject launcherConf;
+  private EchoConfig config;
+
+  public EcholoopApplication(String[] args) {
+    super(args);
+    this.instancesOnCommandLine = Arrays.stream(args)
+      .map(arg -> arg.toLowerCase(Locale.ROOT))
+      .anyMatch(arg -> arg.matches("--?instances(=.*)?"));
+  }
+
+  public static void main(String[] args) {
+    new EcholoopApplication(args).launch();
+  }
+
+  @Override
+  public JsonObject afterConfigParsed(JsonObject conf) {
+    launcherConf = conf;
+    return conf;
+  }
+
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    try {
+      config = ConfigLoader.forProcess().load(context.vertx(), launcherConf).await();
+    } catch (InvalidConfigException e) {
+      log.error("{}", e.getMessage());
+      throw e;
+    }
+  }
+
+  @Override
+  public void beforeDeployingVerticle(HookContext context) {
+    context.deploymentOptions().setConfig(config.toJson());
+    if (isServer(context) && !instancesOnCommandLine) {
+      context.deploymentOptions().setInstances(config.instances());
+    }
+  }
+
+  @Override
+  public void afterVerticleDeployed(HookContext context) {
+    if (isServer(context)) {
+      TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config.host(),
+        context.deploymentOptions().getInstances());
+    } else if (ClientVerticle.class.getName().equals(context.mainVerticle())) {
+      // The client's work is done once it is deployed; closing Vert.x lets the process end.
+      context.vertx().close();
+    }
+  }
+
+  private static boolean isServer(HookContext context) {
+    return TcpServerVerticle.class.getName().equals(context.mainVerticle());
+  }
+}

@@ -1,0 +1,78 @@
+package dev.echoloop;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers every buffer a client sends with {@code "<event-loop thread name>: <the same bytes>"}: the Python
+ * {@code ThreadingMixIn} example's handler, served by an event loop instead of a thread per connection.
+ *
+ * <p>Deploy several instances: they share one listening port and Vert.x hands each new connection to the next
+ * instance's event loop.
+ */
+public final class TcpServerVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpServerVerticle.class);
+
+  /** Vert.x gives each instance its own random port for 0, but shares a negative port under one random port. */
+  private static final int SHARED_RANDOM_PORT = -1;
+
+  private final EchoConfig givenConfig;
+  private EchoConfig config;
+  private NetServer server;
+  private Buffer replyPrefix;
+
+  /** For the launcher, which deploys by class name: the configuration comes in the deployment's config. */
+  public TcpServerVerticle() {
+    this(null);
+  }
+
+  public TcpServerVerticle(EchoConfig config) {
+    this.givenConfig = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    config = givenConfig != null ? givenConfig : EchoConfig.fromJson(config());
+    // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
+    replyPrefix = Buffer.buffer((Thread.currentThread().getName() + ": ").getBytes(StandardCharsets.UTF_8));
+    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true))
+      .connectHandler(this::handleConnection);
+    int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
+    return server.listen(port, config.host())
+      .onSuccess(bound -> TcpServerDeployment.recordPort(vertx, deploymentID(), bound.actualPort()));
+  }
+
+  /**
+   * Undeploying would close the server abruptly; shutting it down instead lets connected clients finish, up to the
+   * configured timeout, while new connections are refused.
+   */
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+  }
+
+  private void handleConnection(NetSocket socket) {
+    socket.handler(data -> reply(socket, data));
+    socket.exceptionHandler(failure -> log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString()));
+  }
+
+  private void reply(NetSocket socket, Buffer data) {
+    // Two writes in one read batch reach the kernel in one flush, and the received bytes are sent back as they are.
+    socket.write(replyPrefix);
+    socket.write(data);
+    if (socket.writeQueueFull()) {
+      socket.pause();
+      socket.drainHandler(drained -> socket.resume());
+    }
+  }
+}
