@@ -15,7 +15,7 @@ import java.util.Locale;
  * deployed, and handed to it validated.
  *
  * <p>{@code java -jar echoloop.jar [verticle] [-instances N] [-conf FILE|JSON]}; the verticle defaults to the
- * manifest's {@code Main-Verticle}, the echo server.
+ * manifest's {@code Main-Verticle}, the echo server. {@code java -jar echoloop.jar demo} runs the {@link Demo} instead.
  */
 public final class EcholoopApplication extends VertxApplication implements VertxApplicationHooks {
 
@@ -33,7 +33,11 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   }
 
   public static void main(String[] args) {
-    new EcholoopApplication(args).launch();
+    if (args.length > 0 && args[0].equals("demo")) {
+      Demo.main(Arrays.copyOfRange(args, 1, args.length));
+    } else {
+      new EcholoopApplication(args).launch();
+    }
   }
 
   @Override

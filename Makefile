@@ -1,0 +1,29 @@
+# echoloop: `make run` for the demo, `make test` for the tests, `make help` for the rest.
+SHELL := /bin/bash
+MVN ?= mvn -B -q -Dstyle.color=never
+JAVA ?= java
+JAR := target/echoloop.jar
+SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test package clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: $(JAR) ## Run the demo: a server on a free port, three clients, graceful shutdown
+	$(JAVA) -jar $(JAR) demo
+
+serve: $(JAR) ## Serve on the configured port (conf/config.json) until Ctrl-C or SIGTERM
+	$(JAVA) -jar $(JAR)
+
+test: ## Run the test suite (unit and end-to-end, real sockets on loopback)
+	mvn -B -Dstyle.color=never test
+
+package: $(JAR) ## Build the fat jar target/echoloop.jar
+
+$(JAR): $(SOURCES)
+	$(MVN) package -DskipTests
+
+clean: ## Remove build output
+	$(MVN) clean

@@ -1,0 +1,60 @@
+package dev.echoloop;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class GracefulShutdownTest {
+
+  @Test
+  void connectedClientIsStillServedDuringUndeployAndNewConnectionsAreRefusedAfter(Vertx vertx, VertxTestContext ctx) {
+    // Long enough that finishing early proves the undeploy waited for the client, not for the timeout.
+    EchoConfig patient = new EchoConfig("127.0.0.1", 0, 2, 3, 30);
+    NetClient client = vertx.createNetClient();
+    Checkpoint servedDuringShutdown = ctx.checkpoint();
+    Checkpoint refusedAfter = ctx.checkpoint();
+
+    TcpServerDeployment.deploy(vertx, patient).onComplete(ctx.succeeding(server ->
+      client.connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding(socket -> {
+        long started = System.nanoTime();
+        Future<Void> undeployed = Replies.exchange(socket, Buffer.buffer("before shutdown"))
+          .compose(first -> {
+            Future<Void> undeploy = server.undeploy();
+            return Replies.exchange(socket, Buffer.buffer("during shutdown"))
+              .andThen(ctx.succeeding(reply -> ctx.verify(() -> {
+                assertThat(reply.toString()).endsWith(": during shutdown");
+                servedDuringShutdown.flag();
+              })))
+              .compose(reply -> socket.close())
+              .compose(closed -> undeploy);
+          });
+        undeployed.onComplete(ctx.succeeding(done -> {
+          ctx.verify(() -> assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).isLessThan(patient.shutdownTimeoutSeconds()));
+          client.connect(server.port(), "127.0.0.1").onComplete(ctx.failing(refused -> refusedAfter.flag()));
+        }));
+      }))));
+  }
+
+  @Test
+  void connectionStillOpenAtTheTimeoutIsClosed(Vertx vertx, VertxTestContext ctx) {
+    EchoConfig config = new EchoConfig("127.0.0.1", 0, 1, 3, 1);
+    Checkpoint closedByServer = ctx.checkpoint();
+    TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(server ->
+      vertx.createNetClient().connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding((NetSocket socket) -> {
+        socket.closeHandler(closed -> closedByServer.flag());
+        server.undeploy().onComplete(ctx.succeeding(done -> { }));
+      }))));
+  }
+}

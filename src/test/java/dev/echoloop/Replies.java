@@ -1,0 +1,46 @@
+package dev.echoloop;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+import java.nio.charset.StandardCharsets;
+
+/** Test-side reading of echoloop replies, which TCP may split: a reply is complete once it ends with the message. */
+final class Replies {
+
+  private Replies() {
+  }
+
+  /** Sends {@code message} and completes with the whole reply, prefix included. */
+  static Future<Buffer> exchange(NetSocket socket, Buffer message) {
+    Future<Buffer> reply = awaitEndingWith(socket, message);
+    socket.write(message);
+    return reply;
+  }
+
+  static Future<Buffer> awaitEndingWith(NetSocket socket, Buffer tail) {
+    Promise<Buffer> reply = Promise.promise();
+    Buffer received = Buffer.buffer();
+    socket.handler(chunk -> {
+      received.appendBuffer(chunk);
+      if (endsWith(received, tail)) {
+        reply.tryComplete(received);
+      }
+    });
+    socket.closeHandler(closed -> reply.tryFail("closed after " + received.length() + " bytes: " + received));
+    return reply.future();
+  }
+
+  /** The thread name a reply starts with: everything before the first {@code ": "}. */
+  static String threadName(Buffer reply) {
+    String text = reply.toString(StandardCharsets.ISO_8859_1);
+    return text.substring(0, text.indexOf(": "));
+  }
+
+  static boolean endsWith(Buffer data, Buffer tail) {
+    int offset = data.length() - tail.length();
+    return offset >= 0 && data.getBuffer(offset, data.length()).equals(tail);
+  }
+}
