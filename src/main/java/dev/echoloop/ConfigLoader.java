@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -48,9 +50,13 @@ public final class ConfigLoader {
   public Future<EchoConfig> load(Vertx vertx, JsonObject launcherConf) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
       .setIncludeDefaultStores(false)
-      .setScanPeriod(-1)
-      .addStore(new ConfigStoreOptions().setType("file").setFormat("json").setOptional(true)
-        .setConfig(new JsonObject().put("path", file)))
+      .setScanPeriod(-1);
+    // An optional store would also hide a file that exists but does not parse; only a missing file may be skipped.
+    if (Files.exists(Path.of(file))) {
+      options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+        .setConfig(new JsonObject().put("path", file)));
+    }
+    options
       .addStore(jsonStore(launcherConf == null ? new JsonObject() : launcherConf))
       .addStore(jsonStore(fromEnvironment()))
       .addStore(jsonStore(fromSystemProperties()));
@@ -122,6 +128,8 @@ public final class ConfigLoader {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root.getMessage() == null ? root.toString() : root.getMessage();
+    String message = root.getMessage() == null ? root.toString() : root.getMessage();
+    // Parser messages continue with a source excerpt on further lines; the first line says what is wrong.
+    return message.lines().findFirst().orElse(message);
   }
 }

@@ -24,6 +24,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   private final boolean instancesOnCommandLine;
   private JsonObject launcherConf;
   private EchoConfig config;
+  private volatile boolean serving;
 
   public EcholoopApplication(String[] args) {
     super(args);
@@ -67,11 +68,26 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   @Override
   public void afterVerticleDeployed(HookContext context) {
     if (isServer(context)) {
+      serving = true;
       TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config.host(),
         context.deploymentOptions().getInstances());
     } else if (ClientVerticle.class.getName().equals(context.mainVerticle())) {
       // The client's work is done once it is deployed; closing Vert.x lets the process end.
       context.vertx().close();
+    }
+  }
+
+  /**
+   * Runs in the JVM shutdown hook once every verticle has stopped. A JVM ended by SIGTERM exits with 143 even when the
+   * shutdown went well; halting here makes a clean graceful stop of a serving server exit 0, which is what service
+   * managers expect. Any other exit (a failed start, System.exit with a code) keeps its own status.
+   */
+  @Override
+  public void afterVertxStopped(HookContext context) {
+    if (serving) {
+      log.info("echoloop stopped");
+      System.out.flush();
+      Runtime.getRuntime().halt(0);
     }
   }
 

@@ -58,6 +58,7 @@ public final class TcpServerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    log.info("shutting down: refusing new connections, open ones get up to {} s to finish", config.shutdownTimeoutSeconds());
     return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
   }
 

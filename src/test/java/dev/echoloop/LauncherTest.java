@@ -1,0 +1,111 @@
+package dev.echoloop;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The launcher as an operator uses it: separate JVMs, real signals, exit codes and output. */
+@Timeout(60)
+class LauncherTest {
+
+  private static final String LAUNCHER = EcholoopApplication.class.getName();
+  private static final String LISTENING = "echoloop listening on 127\\.0\\.0\\.1:(\\d+) \\((\\d+) instances?\\)";
+
+  @Test
+  void instancesFlagSpreadsSequentialConnectionsOverFourEventLoopsAndSigtermFreesThePort() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-instances", "4", "-conf", "{\"port\":0,\"shutdownTimeoutSeconds\":5}")) {
+      int port = Integer.parseInt(server.awaitLine(LISTENING, 30));
+      assertThat(server.awaitLine("listening on .* \\((\\d+) instances\\)", 1)).isEqualTo("4");
+
+      Set<String> threads = new HashSet<>();
+      for (int i = 1; i <= 16; i++) {
+        threads.add(threadServing(port, "Hello from client" + i));
+      }
+      assertThat(threads).hasSize(4);
+
+      server.terminate();
+      assertThat(server.awaitExit(10)).isZero();
+      assertThat(server.output()).anyMatch(line -> line.contains("echoloop stopped"))
+        .noneMatch(line -> line.contains("Exception"));
+      try (ServerSocket rebound = new ServerSocket(port)) {
+        assertThat(rebound.getLocalPort()).isEqualTo(port);
+      }
+    }
+  }
+
+  @Test
+  void configuredInstancesApplyWithoutTheFlagAndEnvironmentBeatsConf() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of("ECHOLOOP_INSTANCES", "3"), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"instances\":2}")) {
+      assertThat(server.awaitLine("listening on .* \\((\\d+) instances\\)", 30)).isEqualTo("3");
+    }
+  }
+
+  @Test
+  void invalidPortStopsTheStartWithOneLineNamingIt() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, "-conf", "{\"port\":70000}")) {
+      assertThat(server.awaitExit(30)).isNotZero();
+      assertThat(server.output())
+        .filteredOn(line -> line.contains("ERROR"))
+        .singleElement().asString().contains("port=70000");
+      assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+    }
+  }
+
+  @Test
+  void demoPrintsThreeRepliesFromEventLoopsAndExitsZero() throws Exception {
+    try (LaunchedProcess demo = LaunchedProcess.java(Map.of(), LAUNCHER, "demo")) {
+      assertThat(demo.awaitExit(30)).isZero();
+      assertThat(demo.output())
+        .filteredOn(line -> line.startsWith("Client received: "))
+        .satisfiesExactly(
+          line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client1"),
+          line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client2"),
+          line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client3"));
+    }
+  }
+
+  @Test
+  void clientVerticleFromTheLauncherFailsWithOneLineAndNonZeroExitWhenNothingListens() throws Exception {
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      closedPort = probe.getLocalPort();
+    }
+    try (LaunchedProcess client = LaunchedProcess.java(Map.of(), LAUNCHER,
+      ClientVerticle.class.getName(), "-conf", "{\"port\":" + closedPort + "}")) {
+      assertThat(client.awaitExit(30)).isNotZero();
+      assertThat(client.output()).anyMatch(line -> line.contains("cannot connect to 127.0.0.1:" + closedPort));
+      assertThat(client.output()).noneMatch(line -> line.startsWith("\tat "));
+    }
+  }
+
+  /** One exchange on its own blocking connection, as the Python example's client does it. */
+  private static String threadServing(int port, String message) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(message.getBytes(StandardCharsets.UTF_8));
+      InputStream in = socket.getInputStream();
+      StringBuilder reply = new StringBuilder();
+      byte[] chunk = new byte[1024];
+      while (!reply.toString().endsWith(message)) {
+        int read = in.read(chunk);
+        assertThat(read).as("bytes read before the reply was complete").isPositive();
+        reply.append(new String(chunk, 0, read, StandardCharsets.UTF_8));
+      }
+      return reply.substring(0, reply.indexOf(": "));
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.echoloop;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The original example's own client, in Python 3, against echoloop: the reply format is the one it expects. */
+@ExtendWith(VertxExtension.class)
+class SeedClientTest {
+
+  @Test
+  void pythonSeedClientReceivesThreeRepliesFromEventLoops(Vertx vertx, VertxTestContext ctx) throws Exception {
+    assumeTrue(pythonAvailable(), "python3 is not installed (.ci/run installs it)");
+    Path script = Path.of(getClass().getResource("/seed_client.py").toURI());
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, TestConfigs.loopback(2)).await(10, TimeUnit.SECONDS);
+
+    try (LaunchedProcess client = LaunchedProcess.start(Map.of(),
+      List.of("python3", script.toString(), "127.0.0.1", String.valueOf(server.port())))) {
+      assertThat(client.awaitExit(30)).isZero();
+      assertThat(client.output()).satisfiesExactly(
+        line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client1"),
+        line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client2"),
+        line -> assertThat(line).matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client3"));
+    }
+    ctx.completeNow();
+  }
+
+  private static boolean pythonAvailable() {
+    try {
+      return new ProcessBuilder("python3", "--version").start().waitFor(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
