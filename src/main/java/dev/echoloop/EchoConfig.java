@@ -1,12 +1,14 @@
 package dev.echoloop;
 
+import dev.echoloop.framing.Framing;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * echoloop's whole configuration, validated once at start and then passed to every verticle.
@@ -14,6 +16,10 @@ import java.util.function.Function;
  * @param host                   the address the echo server binds, and the client connects to
  * @param port                   the echo port; 0 picks one free port shared by all instances
  * @param instances              server verticle instances, each on its own event loop
+ * @param framing                how the byte stream is cut into messages
+ * @param maxFrameBytes          the longest record the {@code line} and {@code length} framings accept
+ * @param maxConnections         open connections allowed across all instances of the server
+ * @param idleTimeoutSeconds     a connection with no traffic either way for this long is closed; 0 never
  * @param clientTimeoutSeconds   how long the client waits for a connection and its reply
  * @param shutdownTimeoutSeconds how long a graceful shutdown waits for open connections before closing them
  */
@@ -21,20 +27,25 @@ public record EchoConfig(
   String host,
   int port,
   int instances,
+  Framing framing,
+  int maxFrameBytes,
+  int maxConnections,
+  int idleTimeoutSeconds,
   int clientTimeoutSeconds,
   int shutdownTimeoutSeconds) {
 
   /** The instance count Vert.x would give an application: one per event-loop thread. */
   public static final int AUTO_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
 
-  private static final String AUTO = "auto";
-
   /** Every key echoloop knows, in documentation order. */
   public static final List<String> KEYS = List.of(
-    "host", "port", "instances", "clientTimeoutSeconds", "shutdownTimeoutSeconds");
+    "host", "port", "instances", "framing", "maxFrameBytes", "maxConnections", "idleTimeoutSeconds",
+    "clientTimeoutSeconds", "shutdownTimeoutSeconds");
+
+  private static final String AUTO = "auto";
 
   public static EchoConfig defaults() {
-    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, 5, 10);
+    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, Framing.RAW, 64 * 1024, 10_000, 300, 5, 10);
   }
 
   /**
@@ -53,6 +64,10 @@ public record EchoConfig(
       fields.text("host", d.host()),
       fields.integer("port", d.port(), 0, 65535),
       fields.instances(d.instances()),
+      fields.framing(d.framing()),
+      fields.integer("maxFrameBytes", d.maxFrameBytes(), 1, 64 * 1024 * 1024),
+      fields.integer("maxConnections", d.maxConnections(), 1, 1_000_000),
+      fields.integer("idleTimeoutSeconds", d.idleTimeoutSeconds(), 0, 86_400),
       fields.integer("clientTimeoutSeconds", d.clientTimeoutSeconds(), 1, 3600),
       fields.integer("shutdownTimeoutSeconds", d.shutdownTimeoutSeconds(), 0, 3600));
   }
@@ -62,17 +77,22 @@ public record EchoConfig(
     map.put("host", host);
     map.put("port", port);
     map.put("instances", instances);
+    map.put("framing", framing.configName());
+    map.put("maxFrameBytes", maxFrameBytes);
+    map.put("maxConnections", maxConnections);
+    map.put("idleTimeoutSeconds", idleTimeoutSeconds);
     map.put("clientTimeoutSeconds", clientTimeoutSeconds);
     map.put("shutdownTimeoutSeconds", shutdownTimeoutSeconds);
     return new JsonObject(map);
   }
 
-  public EchoConfig withPort(int newPort) {
-    return new EchoConfig(host, newPort, instances, clientTimeoutSeconds, shutdownTimeoutSeconds);
+  /** This configuration with {@code key} set to {@code value}, validated like any other source. */
+  public EchoConfig with(String key, Object value) {
+    return fromJson(toJson().put(key, value));
   }
 
-  public EchoConfig withInstances(int newInstances) {
-    return new EchoConfig(host, port, newInstances, clientTimeoutSeconds, shutdownTimeoutSeconds);
+  public EchoConfig withPort(int newPort) {
+    return with("port", newPort);
   }
 
   /** Typed access to one JSON object, with the error messages every key shares. */
@@ -89,8 +109,24 @@ public record EchoConfig(
       return text;
     }
 
+    Framing framing(Framing fallback) {
+      String expected = "one of " + Arrays.stream(Framing.values()).map(Framing::configName).collect(Collectors.joining(", "));
+      Object value = json.getValue("framing");
+      if (value == null) {
+        return fallback;
+      }
+      if (value instanceof String name) {
+        for (Framing framing : Framing.values()) {
+          if (framing.configName().equals(name)) {
+            return framing;
+          }
+        }
+      }
+      throw invalid("framing", value, expected);
+    }
+
     int integer(String key, int fallback, int min, int max) {
-      return integer(key, json.getValue(key), fallback, min, max, Function.identity());
+      return integer(key, json.getValue(key), fallback, min, max, "");
     }
 
     int instances(int fallback) {
@@ -98,14 +134,14 @@ public record EchoConfig(
       if (AUTO.equals(value)) {
         return AUTO_INSTANCES;
       }
-      return integer("instances", value, fallback, 1, 1024, expected -> expected + " or \"auto\"");
+      return integer("instances", value, fallback, 1, 1024, " or \"auto\"");
     }
 
-    private int integer(String key, Object value, int fallback, int min, int max, Function<String, String> describe) {
+    private int integer(String key, Object value, int fallback, int min, int max, String alternative) {
       if (value == null) {
         return fallback;
       }
-      String expected = describe.apply("an integer from " + min + " to " + max);
+      String expected = "an integer from " + min + " to " + max + alternative;
       if (!(value instanceof Integer || value instanceof Long)) {
         throw invalid(key, value, expected);
       }

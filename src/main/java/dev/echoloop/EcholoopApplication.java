@@ -59,18 +59,21 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public void beforeDeployingVerticle(HookContext context) {
-    context.deploymentOptions().setConfig(config.toJson());
-    if (isServer(context) && !instancesOnCommandLine) {
-      context.deploymentOptions().setInstances(config.instances());
+    if (isServer(context)) {
+      if (instancesOnCommandLine) {
+        config = config.with("instances", context.deploymentOptions().getInstances());
+      } else {
+        context.deploymentOptions().setInstances(config.instances());
+      }
     }
+    context.deploymentOptions().setConfig(config.toJson());
   }
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
     if (isServer(context)) {
       serving = true;
-      TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config.host(),
-        context.deploymentOptions().getInstances());
+      TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
     } else if (ClientVerticle.class.getName().equals(context.mainVerticle())) {
       // The client's work is done once it is deployed; closing Vert.x lets the process end.
       context.vertx().close();

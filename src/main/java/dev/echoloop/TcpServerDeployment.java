@@ -3,7 +3,6 @@ package dev.echoloop;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.shareddata.LocalMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,32 +13,28 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
 
   private static final Logger log = LoggerFactory.getLogger(TcpServerDeployment.class);
 
-  /** Where each deployment's instances record the port they bound, so the deployer can announce it once. */
-  private static final String BOUND_PORTS = "echoloop.bound-ports";
-
   /** Deploys {@code config.instances()} server instances and announces the address they listen on. */
   public static Future<TcpServerDeployment> deploy(Vertx vertx, EchoConfig config) {
     return vertx.deployVerticle(() -> new TcpServerVerticle(config), new DeploymentOptions().setInstances(config.instances()))
-      .map(id -> announce(vertx, id, config.host(), config.instances()));
+      .map(id -> announce(vertx, id, config));
   }
 
-  /** Logs the listening address of a deployment the launcher made, and describes it. */
-  static TcpServerDeployment announce(Vertx vertx, String deploymentId, String host, int instances) {
-    Integer port = boundPorts(vertx).get(deploymentId);
-    log.info("echoloop listening on {}:{} ({} instance{})", host, port, instances, instances == 1 ? "" : "s");
-    return new TcpServerDeployment(vertx, deploymentId, host, port, instances);
+  /** Logs the listening address of a deployment (made here or by the launcher), and describes it. */
+  static TcpServerDeployment announce(Vertx vertx, String deploymentId, EchoConfig config) {
+    int port = ServerGroup.of(vertx, deploymentId).port();
+    int instances = config.instances();
+    log.info("echoloop listening on {}:{} ({} instance{}, {} framing)", config.host(), port, instances,
+      instances == 1 ? "" : "s", config.framing().configName());
+    return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
   }
 
-  static void recordPort(Vertx vertx, String deploymentId, int port) {
-    boundPorts(vertx).put(deploymentId, port);
+  /** Connections open right now across all instances. */
+  public int openConnections() {
+    return ServerGroup.of(vertx, deploymentId).openConnections();
   }
 
   /** Undeploys every instance; each one shuts its server down gracefully. */
   public Future<Void> undeploy() {
-    return vertx.undeploy(deploymentId).onComplete(done -> boundPorts(vertx).remove(deploymentId));
-  }
-
-  private static LocalMap<String, Integer> boundPorts(Vertx vertx) {
-    return vertx.sharedData().getLocalMap(BOUND_PORTS);
+    return vertx.undeploy(deploymentId).onComplete(done -> ServerGroup.forget(vertx, deploymentId));
   }
 }

@@ -13,11 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Answers every buffer a client sends with {@code "<event-loop thread name>: <the same bytes>"}: the Python
+ * Answers every message a client sends with {@code "<event-loop thread name>: <the same bytes>"}: the Python
  * {@code ThreadingMixIn} example's handler, served by an event loop instead of a thread per connection.
  *
  * <p>Deploy several instances: they share one listening port and Vert.x hands each new connection to the next
- * instance's event loop.
+ * instance's event loop. Each connection is served by an {@link EchoConnection}.
  */
 public final class TcpServerVerticle extends VerticleBase {
 
@@ -28,8 +28,10 @@ public final class TcpServerVerticle extends VerticleBase {
 
   private final EchoConfig givenConfig;
   private EchoConfig config;
+  private ServerGroup group;
   private NetServer server;
   private Buffer replyPrefix;
+  private Buffer busyMessage;
 
   /** For the launcher, which deploys by class name: the configuration comes in the deployment's config. */
   public TcpServerVerticle() {
@@ -43,13 +45,17 @@ public final class TcpServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = givenConfig != null ? givenConfig : EchoConfig.fromJson(config());
+    group = ServerGroup.of(vertx, deploymentID());
     // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
     replyPrefix = Buffer.buffer((Thread.currentThread().getName() + ": ").getBytes(StandardCharsets.UTF_8));
-    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true))
-      .connectHandler(this::handleConnection);
+    busyMessage = config.framing().errorMessage("ERR server busy");
+    server = vertx.createNetServer(new NetServerOptions()
+        .setTcpNoDelay(true)
+        .setIdleTimeout(config.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS))
+      .connectHandler(this::accept);
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
-    return server.listen(port, config.host())
-      .onSuccess(bound -> TcpServerDeployment.recordPort(vertx, deploymentID(), bound.actualPort()));
+    return server.listen(port, config.host()).onSuccess(bound -> group.bound(bound.actualPort()));
   }
 
   /**
@@ -62,18 +68,13 @@ public final class TcpServerVerticle extends VerticleBase {
     return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
   }
 
-  private void handleConnection(NetSocket socket) {
-    socket.handler(data -> reply(socket, data));
-    socket.exceptionHandler(failure -> log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString()));
-  }
-
-  private void reply(NetSocket socket, Buffer data) {
-    // Two writes in one read batch reach the kernel in one flush, and the received bytes are sent back as they are.
-    socket.write(replyPrefix);
-    socket.write(data);
-    if (socket.writeQueueFull()) {
-      socket.pause();
-      socket.drainHandler(drained -> socket.resume());
+  private void accept(NetSocket socket) {
+    if (!group.tryOpen(config.maxConnections())) {
+      log.debug("refused connection from {}: {} connections open", socket.remoteAddress(), config.maxConnections());
+      socket.write(busyMessage);
+      socket.close();
+      return;
     }
+    new EchoConnection(socket, config, replyPrefix).serve(group::closed);
   }
 }

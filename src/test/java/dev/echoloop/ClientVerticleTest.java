@@ -51,7 +51,7 @@ class ClientVerticleTest {
     NetServer silent = vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { }));
     silent.listen(0, "127.0.0.1")
       .compose(bound -> vertx.deployVerticle(new ClientVerticle(
-        new EchoConfig("127.0.0.1", bound.actualPort(), 1, 1, 1))))
+        TestConfigs.loopback(1).withPort(bound.actualPort()).with("clientTimeoutSeconds", 1))))
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
         assertThat(failure).isInstanceOf(ClientException.class)
           .hasMessage("no reply from 127.0.0.1:" + silent.actualPort() + " within 1 s");

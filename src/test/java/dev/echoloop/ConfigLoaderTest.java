@@ -41,7 +41,9 @@ class ConfigLoaderTest {
     properties.setProperty("java.version", "17");
     loader(file.toString(), env, properties).load(vertx, conf)
       .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
-        assertThat(config).isEqualTo(new EchoConfig("::1", 1004, 4, 9, 8));
+        assertThat(config).isEqualTo(EchoConfig.defaults()
+          .with("host", "::1").with("port", 1004).with("instances", 4)
+          .with("clientTimeoutSeconds", 9).with("shutdownTimeoutSeconds", 8));
         ctx.completeNow();
       })));
   }
@@ -84,7 +86,8 @@ class ConfigLoaderTest {
   @Test
   void refusesAnUnknownKey(Vertx vertx, VertxTestContext ctx) {
     expectInvalid(vertx, ctx, new JsonObject().put("prot", 80),
-      "unknown configuration key 'prot' (known keys: host, port, instances, clientTimeoutSeconds, shutdownTimeoutSeconds)");
+      "unknown configuration key 'prot' (known keys: host, port, instances, framing, maxFrameBytes, maxConnections, "
+        + "idleTimeoutSeconds, clientTimeoutSeconds, shutdownTimeoutSeconds)");
   }
 
   @Test

@@ -21,7 +21,7 @@ class GracefulShutdownTest {
   @Test
   void connectedClientIsStillServedDuringUndeployAndNewConnectionsAreRefusedAfter(Vertx vertx, VertxTestContext ctx) {
     // Long enough that finishing early proves the undeploy waited for the client, not for the timeout.
-    EchoConfig patient = new EchoConfig("127.0.0.1", 0, 2, 3, 30);
+    EchoConfig patient = TestConfigs.loopback(2).with("shutdownTimeoutSeconds", 30);
     NetClient client = vertx.createNetClient();
     Checkpoint servedDuringShutdown = ctx.checkpoint();
     Checkpoint refusedAfter = ctx.checkpoint();
@@ -49,7 +49,7 @@ class GracefulShutdownTest {
 
   @Test
   void connectionStillOpenAtTheTimeoutIsClosed(Vertx vertx, VertxTestContext ctx) {
-    EchoConfig config = new EchoConfig("127.0.0.1", 0, 1, 3, 1);
+    EchoConfig config = TestConfigs.loopback(1).with("shutdownTimeoutSeconds", 1);
     Checkpoint closedByServer = ctx.checkpoint();
     TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(server ->
       vertx.createNetClient().connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding((NetSocket socket) -> {

@@ -1,5 +1,7 @@
 package dev.echoloop;
 
+import io.vertx.core.json.JsonObject;
+
 /** Configurations for tests: loopback, a port chosen by the OS, and short timeouts so a failing test fails fast. */
 final class TestConfigs {
 
@@ -7,6 +9,11 @@ final class TestConfigs {
   }
 
   static EchoConfig loopback(int instances) {
-    return new EchoConfig("127.0.0.1", 0, instances, 3, 2);
+    return EchoConfig.fromJson(new JsonObject()
+      .put("host", "127.0.0.1")
+      .put("port", 0)
+      .put("instances", instances)
+      .put("clientTimeoutSeconds", 3)
+      .put("shutdownTimeoutSeconds", 2));
   }
 }

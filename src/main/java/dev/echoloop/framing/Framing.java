@@ -1,0 +1,62 @@
+package dev.echoloop.framing;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * How a connection's bytes are cut into messages, and how replies and errors are framed in return.
+ *
+ * <p>A reply is {@code header(length) + "<thread>: " + payload + trailer()}, written as separate buffers so that the
+ * payload goes back without being copied.
+ */
+public enum Framing {
+
+  /** One reply per buffer read, as in the Python example. */
+  RAW,
+  /** One reply per {@code \n}-terminated line, itself terminated by {@code \n}. */
+  LINE,
+  /** One reply per length-prefixed frame, itself length-prefixed. */
+  LENGTH;
+
+  private static final Buffer NEWLINE = Buffer.buffer("\n");
+
+  public static Framing parse(String name) {
+    return valueOf(name.toUpperCase(Locale.ROOT));
+  }
+
+  public String configName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public Framer newFramer(int maxFrameBytes) {
+    return switch (this) {
+      case RAW -> new RawFramer();
+      case LINE -> new LineFramer(maxFrameBytes);
+      case LENGTH -> new LengthFramer(maxFrameBytes);
+    };
+  }
+
+  /** What goes before a reply of {@code replyLength} bytes, or null. */
+  public Buffer header(int replyLength) {
+    return this == LENGTH ? Buffer.buffer(LengthFramer.HEADER_BYTES).appendInt(replyLength) : null;
+  }
+
+  /** What goes after a reply, or null. */
+  public Buffer trailer() {
+    return this == LINE ? NEWLINE : null;
+  }
+
+  /** A one-line error in this framing: length-prefixed for {@code length}, newline-terminated otherwise. */
+  public Buffer errorMessage(String error) {
+    byte[] text = error.getBytes(StandardCharsets.UTF_8);
+    return this == LENGTH
+      ? Buffer.buffer(LengthFramer.HEADER_BYTES + text.length).appendInt(text.length).appendBytes(text)
+      : Buffer.buffer(text.length + 1).appendBytes(text).appendByte((byte) '\n');
+  }
+
+  static String tooLong(int maxFrameBytes) {
+    return "ERR frame too long (max " + maxFrameBytes + " bytes)";
+  }
+}
