@@ -11,6 +11,8 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.ServerSocket;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,6 +57,42 @@ class GracefulShutdownTest {
       vertx.createNetClient().connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding((NetSocket socket) -> {
         socket.closeHandler(closed -> closedByServer.flag());
         server.undeploy().onComplete(ctx.succeeding(done -> { }));
+      }))));
+  }
+
+  @Test
+  void undeployingOneOfTwoServersOnAPortLeavesTheOtherServingItsClients(Vertx vertx, VertxTestContext ctx) throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    EchoConfig config = TestConfigs.loopback(1).with("shutdownTimeoutSeconds", 1).withPort(port);
+    NetClient client = vertx.createNetClient();
+    TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(first ->
+      TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(second -> {
+        // Connections are handed out in turn, so of two consecutive ones each server gets one.
+        Future<NetSocket> a = client.connect(first.port(), "127.0.0.1");
+        Future<NetSocket> b = a.compose(ignored -> client.connect(first.port(), "127.0.0.1"));
+        Future.all(a, b)
+          .compose(both -> Future.all(
+            Replies.exchange(a.result(), Buffer.buffer("to a")), Replies.exchange(b.result(), Buffer.buffer("to b"))))
+          .compose(replies -> first.undeploy())
+          .compose(undeployed -> {
+            Future<Buffer> afterA = Replies.exchange(a.result(), Buffer.buffer("after undeploy"));
+            Future<Buffer> afterB = Replies.exchange(b.result(), Buffer.buffer("after undeploy"));
+            return Future.join(afterA, afterB).transform(settled ->
+              Future.succeededFuture(List.of(afterA.succeeded(), afterB.succeeded())));
+          })
+          .compose(served -> {
+            // The undeployed server closed its connection at its timeout; the other server's connection lives on.
+            ctx.verify(() -> assertThat(served).containsExactlyInAnyOrder(true, false));
+            return client.connect(first.port(), "127.0.0.1");
+          })
+          .compose(fresh -> Replies.exchange(fresh, Buffer.buffer("new connection")))
+          .onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+            assertThat(reply.toString()).endsWith(": new connection");
+            ctx.completeNow();
+          })));
       }))));
   }
 }

@@ -15,9 +15,10 @@ final class Replies {
 
   /** Sends {@code message} and completes with the whole reply, prefix included. */
   static Future<Buffer> exchange(NetSocket socket, Buffer message) {
-    Future<Buffer> reply = awaitEndingWith(socket, message);
-    socket.write(message);
-    return reply;
+    Promise<Buffer> reply = Promise.promise();
+    awaitEndingWith(socket, message).onComplete(reply);
+    socket.write(message).onFailure(reply::tryFail);
+    return reply.future();
   }
 
   static Future<Buffer> awaitEndingWith(NetSocket socket, Buffer tail) {
