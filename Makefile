@@ -3,10 +3,11 @@ SHELL := /bin/bash
 MVN ?= mvn -B -q -Dstyle.color=never
 JAVA ?= java
 JAR := target/echoloop.jar
+SOAK_SECONDS ?= 30
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test package clean
+.PHONY: help run serve test package clean soak
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,3 +28,6 @@ $(JAR): $(SOURCES)
 
 clean: ## Remove build output
 	$(MVN) clean
+
+soak: $(JAR) ## Mixed good and bad clients for SOAK_SECONDS (30, max 60); prints sent/replied/lost
+	python3 bench/soak.py --seconds $(SOAK_SECONDS) --java "$(JAVA)" --jar $(JAR)

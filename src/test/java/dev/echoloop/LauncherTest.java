@@ -46,6 +46,22 @@ class LauncherTest {
   }
 
   @Test
+  void sigtermServesTheOpenConnectionThenExitsZeroAsSoonAsItCloses() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"shutdownTimeoutSeconds\":60}")) {
+      int port = Integer.parseInt(server.awaitLine(LISTENING, 30));
+      try (BlockingClient client = new BlockingClient(port)) {
+        assertThat(client.send("before\n").readLine()).endsWith(": before");
+        server.terminate();
+        server.awaitLine("shutting down", 10);
+        assertThat(client.send("during\n").readLine()).endsWith(": during");
+      }
+      // Far sooner than the 60 s timeout: the server stops once its last client is gone.
+      assertThat(server.awaitExit(15)).isZero();
+    }
+  }
+
+  @Test
   void configuredInstancesApplyWithoutTheFlagAndEnvironmentBeatsConf() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of("ECHOLOOP_INSTANCES", "3"), LAUNCHER,
       TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"instances\":2}")) {
