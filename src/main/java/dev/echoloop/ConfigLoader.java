@@ -5,6 +5,7 @@ import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
@@ -73,6 +74,19 @@ public final class ConfigLoader {
           return Future.failedFuture(e);
         }
       });
+  }
+
+  /**
+   * Loads the configuration before the application's Vert.x exists, as the transport must be chosen when Vert.x is
+   * built. A one-thread Vert.x serves vertx-config for this and is closed again. Call from a non-Vert.x thread.
+   */
+  public EchoConfig loadBeforeVertx(JsonObject launcherConf) {
+    Vertx reader = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+    try {
+      return load(reader, launcherConf).await();
+    } finally {
+      reader.close();
+    }
   }
 
   private static ConfigStoreOptions jsonStore(JsonObject json) {

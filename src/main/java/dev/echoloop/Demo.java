@@ -23,16 +23,23 @@ public final class Demo {
   }
 
   static int run(ConfigLoader configLoader) {
-    Vertx vertx = Vertx.vertx();
+    EchoConfig config;
+    Vertx vertx;
     try {
       // As in the Python example, port 0: any free port, whatever the configuration says.
-      EchoConfig config = configLoader.load(vertx, new JsonObject()).await().withPort(0);
+      config = configLoader.loadBeforeVertx(new JsonObject()).withPort(0);
+      vertx = Vertx.builder().withTransport(config.transport().resolve()).build();
+    } catch (InvalidConfigException e) {
+      log.error("{}", e.getMessage());
+      return 1;
+    }
+    try {
       TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await();
       String client = vertx.deployVerticle(new ClientVerticle(config.withPort(server.port()))).await();
       vertx.undeploy(client).await();
       server.undeploy().await();
       return 0;
-    } catch (InvalidConfigException | ClientException e) {
+    } catch (ClientException e) {
       log.error("{}", e.getMessage());
       return 1;
     } finally {

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
  * @param host                   the address the echo server binds, and the client connects to
  * @param port                   the echo port; 0 picks one free port shared by all instances
  * @param instances              server verticle instances, each on its own event loop
+ * @param transport              the Netty transport of the event loops
  * @param framing                how the byte stream is cut into messages
  * @param maxFrameBytes          the longest record the {@code line} and {@code length} framings accept
  * @param maxConnections         open connections allowed across all instances of the server
@@ -27,6 +29,7 @@ public record EchoConfig(
   String host,
   int port,
   int instances,
+  TransportChoice transport,
   Framing framing,
   int maxFrameBytes,
   int maxConnections,
@@ -39,13 +42,13 @@ public record EchoConfig(
 
   /** Every key echoloop knows, in documentation order. */
   public static final List<String> KEYS = List.of(
-    "host", "port", "instances", "framing", "maxFrameBytes", "maxConnections", "idleTimeoutSeconds",
+    "host", "port", "instances", "transport", "framing", "maxFrameBytes", "maxConnections", "idleTimeoutSeconds",
     "clientTimeoutSeconds", "shutdownTimeoutSeconds");
 
   private static final String AUTO = "auto";
 
   public static EchoConfig defaults() {
-    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, Framing.RAW, 64 * 1024, 10_000, 300, 5, 10);
+    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, TransportChoice.AUTO, Framing.RAW, 64 * 1024, 10_000, 300, 5, 10);
   }
 
   /**
@@ -64,7 +67,8 @@ public record EchoConfig(
       fields.text("host", d.host()),
       fields.integer("port", d.port(), 0, 65535),
       fields.instances(d.instances()),
-      fields.framing(d.framing()),
+      fields.choice("transport", TransportChoice.values(), d.transport()),
+      fields.choice("framing", Framing.values(), d.framing()),
       fields.integer("maxFrameBytes", d.maxFrameBytes(), 1, 64 * 1024 * 1024),
       fields.integer("maxConnections", d.maxConnections(), 1, 1_000_000),
       fields.integer("idleTimeoutSeconds", d.idleTimeoutSeconds(), 0, 86_400),
@@ -77,6 +81,7 @@ public record EchoConfig(
     map.put("host", host);
     map.put("port", port);
     map.put("instances", instances);
+    map.put("transport", transport.configName());
     map.put("framing", framing.configName());
     map.put("maxFrameBytes", maxFrameBytes);
     map.put("maxConnections", maxConnections);
@@ -109,20 +114,23 @@ public record EchoConfig(
       return text;
     }
 
-    Framing framing(Framing fallback) {
-      String expected = "one of " + Arrays.stream(Framing.values()).map(Framing::configName).collect(Collectors.joining(", "));
-      Object value = json.getValue("framing");
+    /** One of an enum's constants, written in lower case: {@code "line"}, {@code "io_uring"}. */
+    <E extends Enum<E>> E choice(String key, E[] values, E fallback) {
+      Object value = json.getValue(key);
       if (value == null) {
         return fallback;
       }
-      if (value instanceof String name) {
-        for (Framing framing : Framing.values()) {
-          if (framing.configName().equals(name)) {
-            return framing;
-          }
+      for (E candidate : values) {
+        if (lowerCase(candidate).equals(value)) {
+          return candidate;
         }
       }
-      throw invalid("framing", value, expected);
+      String expected = "one of " + Arrays.stream(values).map(Fields::lowerCase).collect(Collectors.joining(", "));
+      throw invalid(key, value, expected);
+    }
+
+    private static String lowerCase(Enum<?> constant) {
+      return constant.name().toLowerCase(Locale.ROOT);
     }
 
     int integer(String key, int fallback, int min, int max) {

@@ -1,6 +1,10 @@
 package dev.echoloop;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -22,8 +26,8 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   private static final Logger log = LoggerFactory.getLogger(EcholoopApplication.class);
 
   private final boolean instancesOnCommandLine;
-  private JsonObject launcherConf;
   private EchoConfig config;
+  private Transport transport;
   private volatile boolean serving;
 
   public EcholoopApplication(String[] args) {
@@ -43,18 +47,19 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public JsonObject afterConfigParsed(JsonObject conf) {
-    launcherConf = conf;
-    return conf;
-  }
-
-  @Override
-  public void afterVertxStarted(HookContext context) {
     try {
-      config = ConfigLoader.forProcess().load(context.vertx(), launcherConf).await();
+      config = ConfigLoader.forProcess().loadBeforeVertx(conf);
+      transport = config.transport().resolve();
     } catch (InvalidConfigException e) {
       log.error("{}", e.getMessage());
       throw e;
     }
+    return conf;
+  }
+
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    return Vertx.builder().with(options).withTransport(transport);
   }
 
   @Override

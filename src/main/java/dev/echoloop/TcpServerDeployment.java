@@ -23,8 +23,9 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
   static TcpServerDeployment announce(Vertx vertx, String deploymentId, EchoConfig config) {
     int port = ServerGroup.of(vertx, deploymentId).port();
     int instances = config.instances();
-    log.info("echoloop listening on {}:{} ({} instance{}, {} framing)", config.host(), port, instances,
-      instances == 1 ? "" : "s", config.framing().configName());
+    String transport = vertx.isNativeTransportEnabled() ? config.transport().resolve().name() : "nio";
+    log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", config.host(), port, instances,
+      instances == 1 ? "" : "s", config.framing().configName(), transport);
     return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
   }
 

@@ -84,9 +84,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void refusesAnUnknownTransport(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("transport", "kqueue"),
+      "invalid configuration: transport=\"kqueue\" (expected one of auto, nio, epoll, io_uring)");
+  }
+
+  @Test
   void refusesAnUnknownKey(Vertx vertx, VertxTestContext ctx) {
     expectInvalid(vertx, ctx, new JsonObject().put("prot", 80),
-      "unknown configuration key 'prot' (known keys: host, port, instances, framing, maxFrameBytes, maxConnections, "
+      "unknown configuration key 'prot' (known keys: host, port, instances, transport, framing, maxFrameBytes, maxConnections, "
         + "idleTimeoutSeconds, clientTimeoutSeconds, shutdownTimeoutSeconds)");
   }
 

@@ -70,6 +70,14 @@ class LauncherTest {
   }
 
   @Test
+  void startLineNamesTheTransportTheConfigurationChose() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"instances\":1,\"transport\":\"epoll\"}")) {
+      assertThat(server.awaitLine("listening on .*, (\\w+) transport\\)", 30)).isEqualTo("epoll");
+    }
+  }
+
+  @Test
   void invalidPortStopsTheStartWithOneLineNamingIt() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, "-conf", "{\"port\":70000}")) {
       assertThat(server.awaitExit(30)).isNotZero();

@@ -22,10 +22,6 @@ public enum Framing {
 
   private static final Buffer NEWLINE = Buffer.buffer("\n");
 
-  public static Framing parse(String name) {
-    return valueOf(name.toUpperCase(Locale.ROOT));
-  }
-
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }
