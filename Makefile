@@ -3,6 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -q -Dstyle.color=never
 JAVA ?= java
 JAR := target/echoloop.jar
+JVM_OPTIONS := @conf/jvm.options
 SOAK_SECONDS ?= 30
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
 
@@ -13,10 +14,10 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: $(JAR) ## Run the demo: a server on a free port, three clients, graceful shutdown
-	$(JAVA) -jar $(JAR) demo
+	$(JAVA) $(JVM_OPTIONS) -jar $(JAR) demo
 
 serve: $(JAR) ## Serve on the configured port (conf/config.json) until Ctrl-C or SIGTERM
-	$(JAVA) -jar $(JAR)
+	$(JAVA) $(JVM_OPTIONS) -jar $(JAR)
 
 test: ## Run the test suite (unit and end-to-end, real sockets on loopback)
 	mvn -B -Dstyle.color=never test
@@ -30,4 +31,6 @@ clean: ## Remove build output
 	$(MVN) clean
 
 soak: $(JAR) ## Mixed good and bad clients for SOAK_SECONDS (30, max 60); prints sent/replied/lost
-	python3 bench/soak.py --seconds $(SOAK_SECONDS) --java "$(JAVA)" --jar $(JAR)
+	python3 bench/soak.py --seconds $(SOAK_SECONDS) --java "$(JAVA)" --jvm-options conf/jvm.options --jar $(JAR)
+
+include bench/bench.mk

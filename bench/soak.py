@@ -172,12 +172,14 @@ def main():
     parser.add_argument("--bad-loops", type=int, default=2)
     parser.add_argument("--java", default="java")
     parser.add_argument("--jar", default="target/echoloop.jar")
+    parser.add_argument("--jvm-options", help="a java @argfile of JVM flags, e.g. conf/jvm.options")
     args = parser.parse_args()
     seconds = max(1, min(args.seconds, 60))
     max_frame = 4096
 
     conf = '{"port":0,"framing":"line","instances":2,"maxFrameBytes":%d,"shutdownTimeoutSeconds":10}' % max_frame
-    server = subprocess.Popen([args.java, "-jar", args.jar, "-conf", conf],
+    jvm_flags = ["@" + args.jvm_options] if args.jvm_options else []
+    server = subprocess.Popen([args.java, *jvm_flags, "-jar", args.jar, "-conf", conf],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     port = None

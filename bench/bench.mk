@@ -1,0 +1,30 @@
+# Benchmarks of echoloop against reference echo servers; see bench/README.md.
+# Included from the root Makefile, which defines `package` (builds target/echoloop.jar).
+# Extra driver flags: make bench BENCH_ARGS="--rounds 5 --servers echoloop,netty"
+
+BENCH_JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
+BENCH_ARGS ?=
+BENCH_PEERS_JAR := bench/peers/java/target/peers.jar
+BENCH_PEERS_SOURCES := bench/peers/java/pom.xml $(shell find bench/peers/java/src -name '*.java' 2>/dev/null)
+BENCH_SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: bench bench-quick bench-peers bench-tools
+
+bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~8 min)
+	python3 bench/run_bench.py $(BENCH_ARGS)
+
+bench-quick: package bench-peers bench-tools ## One short benchmark round (~2 min)
+	python3 bench/run_bench.py --quick $(BENCH_ARGS)
+
+bench-peers: $(BENCH_PEERS_JAR)
+
+# The peers need Java 21 (virtual threads); every JVM in the benchmark runs on this same JDK.
+$(BENCH_PEERS_JAR): $(BENCH_PEERS_SOURCES)
+	JAVA_HOME=$(BENCH_JAVA_HOME) mvn -B -q -f bench/peers/java/pom.xml package
+
+# Installs only what is missing, so a machine that has the tools needs no package index.
+bench-tools:
+	@if ! command -v gnuplot >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then \
+	  $(BENCH_SUDO) apt-get update -q && \
+	  $(BENCH_SUDO) apt-get install -y -q --no-install-recommends gnuplot-nox python3; \
+	fi

@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Benchmarks echoloop against reference echo servers: the driver behind `make bench`.
+
+Each server is started pinned to CPU 0, the load generator runs pinned to CPU 1, and the
+servers take turns in interleaved rounds (A B C D E, A B C D E, ...) so that drift in the
+machine hits every server alike. Results go to bench/results/latest.{json,csv,txt,png}.
+Standard library only; traffic only to 127.0.0.1; every wait is bounded.
+"""
+import argparse
+import csv
+import json
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+PEERS_JAR = BENCH / "peers" / "java" / "target" / "peers.jar"
+SEED_SERVER = BENCH / "peers" / "python" / "seed_server.py"
+SEED_DEMO = BENCH / "peers" / "python" / "seed_demo.py"
+FLOOD_CLIENT = BENCH / "flood_client.py"
+HOST = "127.0.0.1"
+SERVER_CPU, CLIENT_CPU = "0", "1"
+LISTENING = re.compile(r"listening on \S+:(\d+)")
+
+# How each server is started: (jvm flags, echoloop jar) -> argv. Edit here, nowhere else.
+# Every server binds port 0 and announces its port with a "listening on HOST:PORT" line.
+# echoloop's connection limit is raised above idle10k's 10,000: the peers have none.
+ECHOLOOP_CONF = {"host": HOST, "port": 0, "instances": 1, "maxConnections": 100_000}
+SERVERS = {
+    "echoloop": lambda jvm, jar: [JAVA, *jvm, "-jar", str(jar), "-conf", json.dumps(ECHOLOOP_CONF)],
+    "netty": lambda jvm, jar: [
+        JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.NettyEchoServer", "--host", HOST, "--port", "0"],
+    "virtual-threads": lambda jvm, jar: [
+        JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.VirtualThreadServer", "--host", HOST, "--port", "0"],
+    "platform-threads": lambda jvm, jar: [
+        JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.ThreadPerConnectionServer", "--host", HOST, "--port", "0"],
+    "python-seed": lambda jvm, jar: [
+        sys.executable, str(SEED_SERVER), "--persistent", "--host", HOST, "--port", "0"],
+    # Not in the default set: Netty's native transport, to show what NIO leaves on the table.
+    "netty-epoll": lambda jvm, jar: [
+        JAVA, *jvm, "--enable-native-access=ALL-UNNAMED", "-cp", str(PEERS_JAR),
+        "dev.echoloop.peers.NettyEchoServer", "--transport", "epoll", "--host", HOST, "--port", "0"],
+}
+# echoloop's transport is "auto", epoll here, so the Netty ceiling runs on epoll too.
+DEFAULT_SERVERS = ["echoloop", "netty-epoll", "virtual-threads", "platform-threads", "python-seed"]
+# One colour per server in every chart panel; echoloop stands out.
+COLORS = {"echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c",
+          "platform-threads": "#ff7f0e", "python-seed": "#9467bd", "netty-epoll": "#17becf"}
+
+
+def loadgen_command(jvm, jar, scenario, port, timing, json_file, label):
+    return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.bench.LoadGenerator",
+            "--mode", scenario.mode, "--host", HOST, "--port", str(port),
+            "--connections", str(scenario.connections), "--size", str(scenario.size),
+            "--duration", str(timing.duration), "--warmup", str(timing.warmup),
+            "--json", str(json_file), "--label", label]
+
+
+def demo_commands(jvm, jar):
+    """The demo as `make run` starts it, against the seed's __main__ in Python 3."""
+    return {"echoloop": [JAVA, *jvm, "-jar", str(jar), "demo"],
+            "python-seed": [sys.executable, str(SEED_DEMO)]}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    mode: str               # load generator mode, or "flood" for bench/flood_client.py
+    connections: int
+    size: int
+    metric: str             # key of the run record compared across servers
+    unit: str
+    higher_is_better: bool
+    # Memory scenarios measure something that hardly varies between rounds, and take the longest.
+    memory: bool = False
+
+
+SCENARIOS = {s.name: s for s in [
+    Scenario("rr64", "rr", 64, 64, "rate", "req/s", True),
+    Scenario("rr1000", "rr", 1000, 64, "rate", "req/s", True),
+    Scenario("cpr16", "cpr", 16, 64, "rate", "conn/s", True),
+    # The metric is what 10,000 open connections cost the server; "answered" shows they all work.
+    Scenario("idle10k", "idle", 10_000, 64, "rssMb", "MB RSS", False, memory=True),
+    Scenario("flood", "flood", 1, 64 * 1024, "rssGrowthMb", "MB held", False, memory=True),
+    # Not in the default set: bulk throughput with large messages.
+    Scenario("stream16", "stream", 16, 64 * 1024, "mbReceivedPerSec", "MB/s", True),
+]}
+FULL_SCENARIOS = ["rr64", "rr1000", "cpr16", "idle10k", "flood"]
+QUICK_SCENARIOS = ["rr64", "cpr16", "idle10k", "flood"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    warmup: int
+    duration: int
+    flood_megabytes: int
+    flood_seconds: int
+    demo_runs: int
+
+
+FULL = Timing(warmup=4, duration=5, flood_megabytes=200, flood_seconds=10, demo_runs=5)
+QUICK = Timing(warmup=3, duration=3, flood_megabytes=50, flood_seconds=3, demo_runs=3)
+
+
+def read_jvm_options():
+    """conf/jvm.options: one flag a line, '#' starts a comment; the same flags for every JVM."""
+    path = ROOT / "conf" / "jvm.options"
+    if not path.exists():
+        return []
+    flags = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            flags.append(line)
+    return flags
+
+
+def proc_status_kb(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class Server:
+    """A server process pinned to SERVER_CPU, its output in a log file."""
+
+    def __init__(self, name, argv, log_path):
+        self.name = name
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        # taskset execs the command, so the pid is the server's own and /proc/pid is its memory.
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *argv], cwd=ROOT,
+                                        stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_for_port(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = LISTENING.search(self.log_path.read_text(errors="replace"))
+            if match:
+                return int(match.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode} before listening")
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} printed no 'listening on' line in {timeout:.0f} s")
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after 10 s; returns VmHWM in KiB, read while it still runs."""
+        hwm = proc_status_kb(self.process.pid, "VmHWM")
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.log.close()
+        return hwm
+
+
+def run_client(argv, pid, timeout, log_path):
+    """Runs a client pinned to CLIENT_CPU, sampling the server's VmRSS; returns (rc, peak KiB)."""
+    peak = proc_status_kb(pid, "VmRSS") or 0
+    with open(log_path, "wb") as log:
+        client = subprocess.Popen(["taskset", "-c", CLIENT_CPU, *argv], cwd=ROOT,
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        try:
+            while client.poll() is None and time.monotonic() < deadline:
+                peak = max(peak, proc_status_kb(pid, "VmRSS") or 0)
+                time.sleep(0.1)
+        finally:
+            # Also on Ctrl-C: no client outlives the driver.
+            timed_out = client.poll() is None
+            if timed_out:
+                client.kill()
+                client.wait(10)
+    return (None if timed_out else client.returncode), peak
+
+
+def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing):
+    label = f"{scenario.name}-{server_name}-r{round_no}"
+    raw = RESULTS / "raw" / f"{label}.json"
+    record = {"round": round_no, "scenario": scenario.name, "server": server_name, "ok": False, "errors": 0,
+              "loadBefore": load_average()}
+    server = Server(server_name, SERVERS[server_name](jvm, jar), RESULTS / "logs" / f"{label}.server.log")
+    try:
+        port = server.wait_for_port()
+        record["rssStartMb"] = mb(proc_status_kb(server.process.pid, "VmRSS"))
+        if scenario.mode == "flood":
+            argv = [sys.executable, str(FLOOD_CLIENT), "--port", str(port),
+                    "--server-pid", str(server.process.pid), "--megabytes", str(timing.flood_megabytes),
+                    "--seconds", str(timing.flood_seconds), "--json", str(raw), "--label", label]
+            timeout = timing.flood_seconds + 90
+        else:
+            argv = loadgen_command(jvm, loadgen_jar, scenario, port, timing, raw, label)
+            timeout = timing.warmup + timing.duration + 120
+        rc, peak = run_client(argv, server.process.pid, timeout, RESULTS / "logs" / f"{label}.client.log")
+        record["rssMb"] = mb(peak)
+        if rc is None:
+            raise RuntimeError(f"client still running after {timeout} s, killed")
+        if not raw.exists():
+            raise RuntimeError(f"client exited with {rc} and wrote no {raw.name}")
+        result = json.loads(raw.read_text())
+        record.update(result)
+        if scenario.mode == "flood":
+            record["rssGrowthMb"] = mb(result.get("serverRssGrowthKb"))
+        record["errors"] = int(result.get("errors") or 0) + (0 if rc == 0 else 1)
+        record["ok"] = True
+    except (RuntimeError, OSError, ValueError) as problem:
+        record["error"] = str(problem)
+        record["errors"] += 1
+    finally:
+        if server.process.poll() is not None and record["ok"]:
+            record["error"] = f"server died with {server.process.returncode}"
+            record["errors"] += 1
+        record["hwmMb"] = mb(server.stop())
+    return record
+
+
+def run_demo(jvm, jar, runs):
+    """Wall time of the whole demo program, echoloop's against the Python seed's, alternating."""
+    records = []
+    commands = demo_commands(jvm, jar)
+    for run in range(1, runs + 1):
+        for name, argv in commands.items():
+            started = time.monotonic()
+            try:
+                done = subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=60)
+                ok, error = done.returncode == 0, done.stderr.decode(errors="replace")[-300:]
+            except subprocess.TimeoutExpired:
+                ok, error = False, "timed out after 60 s"
+            record = {"round": run, "scenario": "demo", "server": name, "ok": ok, "errors": 0 if ok else 1,
+                      "wallMs": round((time.monotonic() - started) * 1000, 1)}
+            if not ok:
+                record["error"] = error
+            records.append(record)
+    return records
+
+
+def load_average():
+    """1-minute load: anything else running on a 2-core machine skews a pinned benchmark."""
+    try:
+        return float(open("/proc/loadavg").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def mb(kb):
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def summarize(records, scenarios, servers):
+    """One row per (scenario, server): medians over the successful rounds, ratio to echoloop."""
+    units = {s.name: s for s in scenarios}
+    rows = []
+    for scenario in [s.name for s in scenarios] + ["demo"]:
+        metric, unit, higher = ("wallMs", "ms wall", False) if scenario == "demo" else (
+            units[scenario].metric, units[scenario].unit, units[scenario].higher_is_better)
+        medians = {}
+        for server in servers:
+            runs = [r for r in records if r["scenario"] == scenario and r["server"] == server]
+            if not runs:
+                continue
+            good = [r for r in runs if r["ok"] and r.get(metric) is not None]
+            row = {"scenario": scenario, "server": server, "metric": metric, "unit": unit,
+                   "higherIsBetter": higher, "runs": len(runs), "okRuns": len(good),
+                   "median": median(good, metric), "p99us": median(good, "p99us"),
+                   "rssMb": median(good, "rssMb"), "peakRssMb": median(good, "hwmMb"),
+                   "errors": sum(r["errors"] for r in runs), "note": note(scenario, good)}
+            medians[server] = row["median"]
+            rows.append(row)
+        base = medians.get("echoloop")
+        for row in rows:
+            if row["scenario"] == scenario:
+                row["ratioToEcholoop"] = (round(row["median"] / base, 2)
+                                          if base and row["median"] is not None else None)
+    return rows
+
+
+def median(runs, key):
+    values = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
+    return round(statistics.median(values), 1) if values else None
+
+
+def note(scenario, runs):
+    if not runs:
+        return "no successful run"
+    if scenario == "idle10k":
+        return f"answered {fmt(median(runs, 'answered'))}/{fmt(median(runs, 'opened'))}"
+    if scenario == "flood":
+        exact = all(r.get("exact") for r in runs)
+        taken = median(runs, "sentBytes")
+        return (f"took in {fmt(taken and taken / 2**20)} MB; "
+                f"{'every byte back' if exact else 'BYTES LOST'}")
+    return ""
+
+
+def render_table(rows):
+    header = ["scenario", "server", "median", "unit", "vs echoloop", "p99 us", "RSS MB", "peak RSS MB",
+              "errors", "note"]
+    lines = [header]
+    for r in rows:
+        lines.append([r["scenario"], r["server"], fmt(r["median"]), r["unit"] + (" ↑" if r["higherIsBetter"] else " ↓"),
+                      fmt(r["ratioToEcholoop"], "x"), fmt(r["p99us"]), fmt(r["rssMb"]), fmt(r["peakRssMb"]),
+                      str(r["errors"]), r["note"]])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for i, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"
+
+
+def fmt(value, suffix=""):
+    if value is None:
+        return "-"
+    return (f"{value:,.2f}" if suffix else f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}") + suffix
+
+
+def write_csv(rows, path):
+    fields = ["scenario", "server", "metric", "unit", "median", "ratioToEcholoop", "p99us", "rssMb",
+              "peakRssMb", "errors", "runs", "okRuns", "note"]
+    with open(path, "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def draw_chart(rows, servers, path, caption):
+    """Three panels: throughput relative to echoloop, server memory, demo wall time."""
+    if not shutil.which("gnuplot"):
+        print("gnuplot not found: no chart (make bench installs gnuplot-nox)", file=sys.stderr)
+        return
+    value = {(r["scenario"], r["server"]): r for r in rows}
+    panels = [
+        ("speed", "Throughput vs echoloop (x, higher is better)", "ratioToEcholoop",
+         [s for s in ("rr64", "rr1000", "cpr16", "stream16") if any(k[0] == s for k in value)]),
+        ("memory", "Server memory (MB, lower is better)", "median",
+         [s for s in ("idle10k", "flood") if any(k[0] == s for k in value)]),
+        ("demo", "Demo wall time (ms, lower is better)", "median", ["demo"] if any(k[0] == "demo" for k in value) else []),
+    ]
+    script = ["set terminal pngcairo size 1500,520 font ',10'", f"set output '{path}'",
+              f"set multiplot layout 1,3 title '{caption}'", "set style data histogram", "set style histogram clustered gap 1",
+              "set style fill solid 0.85 border -1", "set boxwidth 0.9", "set datafile missing 'NaN'",
+              "set yrange [0:*]", "set grid ytics", "set bmargin 5",
+              "set key outside bottom center horizontal"]
+    for name, title, key, scenarios in panels:
+        if not scenarios:
+            continue
+        present = [s for s in servers if any((sc, s) in value for sc in scenarios)]
+        data = path.with_name(f"latest-{name}.dat")
+        with open(data, "w") as out:
+            out.write("scenario " + " ".join(present) + "\n")
+            for sc in scenarios:
+                cells = [value.get((sc, s), {}).get(key) for s in present]
+                out.write(sc + " " + " ".join("NaN" if c is None else str(c) for c in cells) + "\n")
+        script.append(f"set title '{title}'")
+        plots = [f"'{data}' using {i + 2}:xtic(1) title columnheader lc rgb '{COLORS.get(s, '#7f7f7f')}'"
+                 for i, s in enumerate(present)]
+        script.append("plot " + ", ".join(plots))
+    script.append("unset multiplot")
+    done = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, capture_output=True, timeout=60)
+    if done.returncode != 0:
+        print("gnuplot failed: " + done.stderr[-500:], file=sys.stderr)
+
+
+def machine_info(jvm):
+    info = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kernel": platform.release(),
+            "python": platform.python_version(), "jvmOptions": jvm,
+            "serverCpu": SERVER_CPU, "clientCpu": CLIENT_CPU}
+    for key, argv in {"java": [JAVA, "-version"], "commit": ["git", "rev-parse", "--short", "HEAD"]}.items():
+        try:
+            done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=30)
+            info[key] = (done.stdout + done.stderr).strip().splitlines()[0] if done.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired, IndexError):
+            info[key] = None
+    try:
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                           if line.startswith("model name"))
+    except (OSError, StopIteration):
+        info["cpu"] = None
+    return info
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one short round of fewer scenarios (~2 min)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, or 1 with --quick)")
+    parser.add_argument("--scenarios", help=f"comma-separated, from: {','.join(SCENARIOS)},demo")
+    parser.add_argument("--memory-rounds", type=int, default=1,
+                        help="rounds that also run idle10k and flood (default 1: they barely vary)")
+    parser.add_argument("--servers", help=f"comma-separated, from: {','.join(SERVERS)}")
+    parser.add_argument("--jar", type=Path, default=ROOT / "target" / "echoloop.jar",
+                        help="echoloop's jar, also holding the load generator and the demo")
+    parser.add_argument("--loadgen-jar", type=Path,
+                        help="take dev.echoloop.bench.LoadGenerator from this jar instead (e.g. an older echoloop)")
+    args = parser.parse_args()
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.loadgen_jar = args.loadgen_jar or args.jar
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds must be 1..20")
+    names = args.scenarios.split(",") if args.scenarios else (QUICK_SCENARIOS if args.quick else FULL_SCENARIOS) + ["demo"]
+    args.servers = args.servers.split(",") if args.servers else DEFAULT_SERVERS
+    unknown = [n for n in names if n not in SCENARIOS and n != "demo"] + [s for s in args.servers if s not in SERVERS]
+    if unknown:
+        parser.error(f"unknown scenario or server: {', '.join(unknown)}")
+    args.demo = "demo" in names
+    args.scenarios = [SCENARIOS[n] for n in names if n != "demo"]
+    return args
+
+
+def main():
+    args = parse_args()
+    timing = QUICK if args.quick else FULL
+    for needed in [args.jar, args.loadgen_jar, PEERS_JAR, Path(JAVA)]:
+        if not needed.exists():
+            sys.exit(f"missing {needed}: run `make package` and build bench/peers/java (make bench does both)")
+    if not shutil.which("taskset"):
+        sys.exit("taskset not found (util-linux)")
+    jvm = read_jvm_options()
+    for sub in ("raw", "logs"):
+        shutil.rmtree(RESULTS / sub, ignore_errors=True)
+        (RESULTS / sub).mkdir(parents=True)
+
+    load = load_average()
+    if load is not None and load > 1.0:
+        print(f"warning: load average {load:.1f} before the start: other processes will skew the numbers",
+              file=sys.stderr)
+    started = time.monotonic()
+    records = []
+    for round_no in range(1, args.rounds + 1):
+        for scenario in args.scenarios:
+            if scenario.memory and round_no > args.memory_rounds:
+                continue
+            for server in args.servers:
+                record = run_one(round_no, scenario, server, jvm, args.jar, args.loadgen_jar, timing)
+                records.append(record)
+                value = record.get(scenario.metric)
+                print(f"[{time.monotonic() - started:6.0f}s] round {round_no} {scenario.name:<9} {server:<17} "
+                      f"{scenario.metric}={fmt(value)} errors={record['errors']}"
+                      + (f" ({record['error']})" if record.get("error") else ""), flush=True)
+    if args.demo:
+        records += run_demo(jvm, args.jar, timing.demo_runs)
+        print(f"[{time.monotonic() - started:6.0f}s] demo done", flush=True)
+
+    # The demo always compares with the Python seed, whichever servers ran.
+    shown = list(dict.fromkeys(args.servers + ["python-seed"]))
+    rows = summarize(records, args.scenarios, shown)
+    table = render_table(rows)
+    RESULTS.mkdir(exist_ok=True)
+    meta = machine_info(jvm) | {"loadAverageAtStart": load, "loadAverageAtEnd": load_average(), "rounds": args.rounds, "quick": args.quick,
+                                "elapsedSeconds": round(time.monotonic() - started), "timing": timing.__dict__}
+    (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "summary": rows, "runs": records}, indent=2) + "\n")
+    write_csv(rows, RESULTS / "latest.csv")
+    (RESULTS / "latest.txt").write_text(table)
+    caption = (f"echoloop {meta['commit'] or ''}, {meta['date'][:10]}, {meta['java'] or 'java ?'}, "
+               f"server on CPU {SERVER_CPU}, load on CPU {CLIENT_CPU}, {args.rounds} round(s)").replace("'", "")
+    draw_chart(rows, shown, RESULTS / "latest.png", caption)
+    print()
+    print(table, end="")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}/latest.{{json,csv,txt,png}} in {meta['elapsedSeconds']} s")
+    return 0 if any(r["ok"] for r in records) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
