@@ -93,46 +93,68 @@ public final class ConfigLoader {
     return new ConfigStoreOptions().setType("json").setConfig(json);
   }
 
-  /** {@code ECHOLOOP_CLIENT_TIMEOUT_SECONDS=3} becomes {@code clientTimeoutSeconds: 3}. */
+  /**
+   * {@code ECHOLOOP_CLIENT_TIMEOUT_SECONDS=3} becomes {@code clientTimeoutSeconds: 3}, {@code ECHOLOOP_TLS_CERT_PATH}
+   * becomes {@code tls.certPath}: a variable names a key when both read the same without case, dots and underscores.
+   * A variable that names no key keeps its own name, so the error about it says what to look for.
+   */
   private JsonObject fromEnvironment() {
-    JsonObject json = new JsonObject();
+    JsonObject flat = new JsonObject();
     environment.forEach((name, value) -> {
       if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-        json.put(camelCase(name.substring(ENV_PREFIX.length())), typed(value));
+        String wanted = normalized(name.substring(ENV_PREFIX.length()));
+        String key = EchoConfig.KEYS.stream().filter(known -> normalized(known).equals(wanted)).findFirst().orElse(name);
+        flat.put(key, typed(value));
       }
     });
-    return json;
+    return nested(flat);
   }
 
   private JsonObject fromSystemProperties() {
-    JsonObject json = new JsonObject();
+    JsonObject flat = new JsonObject();
     systemProperties.stringPropertyNames().forEach(name -> {
       if (name.startsWith(PROPERTY_PREFIX) && name.length() > PROPERTY_PREFIX.length()) {
-        json.put(name.substring(PROPERTY_PREFIX.length()), typed(systemProperties.getProperty(name)));
+        flat.put(name.substring(PROPERTY_PREFIX.length()), typed(systemProperties.getProperty(name)));
+      }
+    });
+    return nested(flat);
+  }
+
+  private static String normalized(String key) {
+    return key.replace("_", "").replace(".", "").toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The JSON sources nest {@code tls} and {@code admin}, and vertx-config merges sources object by object, so dotted
+   * keys are nested too before the merge: {@code tls.enabled} then overrides the file's {@code tls: {enabled}}.
+   */
+  private static JsonObject nested(JsonObject flat) {
+    JsonObject json = new JsonObject();
+    flat.forEach(entry -> {
+      String key = entry.getKey();
+      int dot = key.indexOf('.');
+      if (dot > 0 && !key.startsWith(ENV_PREFIX)) {
+        JsonObject group = json.getJsonObject(key.substring(0, dot));
+        if (group == null) {
+          group = new JsonObject();
+          json.put(key.substring(0, dot), group);
+        }
+        group.put(key.substring(dot + 1), entry.getValue());
+      } else {
+        json.put(key, entry.getValue());
       }
     });
     return json;
   }
 
-  private static String camelCase(String upperSnake) {
-    StringBuilder key = new StringBuilder();
-    boolean upperNext = false;
-    for (char c : upperSnake.toLowerCase(Locale.ROOT).toCharArray()) {
-      if (c == '_') {
-        upperNext = true;
-      } else {
-        key.append(upperNext ? Character.toUpperCase(c) : c);
-        upperNext = false;
-      }
-    }
-    return key.toString();
-  }
-
-  /** Environment and property values are text; a whole number in them is meant as a number. */
+  /** Environment and property values are text; a whole number or true/false in them is meant as such. */
   private static Object typed(String value) {
     String trimmed = value.trim();
     if (trimmed.matches("-?\\d{1,18}")) {
       return Long.parseLong(trimmed);
+    }
+    if (trimmed.equals("true") || trimmed.equals("false")) {
+      return Boolean.parseBoolean(trimmed);
     }
     return value;
   }

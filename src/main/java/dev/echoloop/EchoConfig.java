@@ -1,5 +1,6 @@
 package dev.echoloop;
 
+import dev.echoloop.TlsConfig.ClientAuthMode;
 import dev.echoloop.framing.Framing;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,9 @@ import java.util.stream.Collectors;
 /**
  * echoloop's whole configuration, validated once at start and then passed to every verticle.
  *
+ * <p>In JSON, {@code tls.*} and {@code admin.*} keys are nested objects ({@code {"tls": {"enabled": true}}}); this
+ * class reads them by their dotted names.
+ *
  * @param host                   the address the echo server binds, and the client connects to
  * @param port                   the echo port; 0 picks one free port shared by all instances
  * @param instances              server verticle instances, each on its own event loop
@@ -24,6 +28,10 @@ import java.util.stream.Collectors;
  * @param idleTimeoutSeconds     a connection with no traffic either way for this long is closed; 0 never
  * @param clientTimeoutSeconds   how long the client waits for a connection and its reply
  * @param shutdownTimeoutSeconds how long a graceful shutdown waits for open connections before closing them
+ * @param accessLog              one log line per connection when it closes
+ * @param logFormat              plain text or JSON log lines
+ * @param tls                    TLS on the echo port
+ * @param admin                  the admin HTTP server: metrics and health
  */
 public record EchoConfig(
   String host,
@@ -35,34 +43,64 @@ public record EchoConfig(
   int maxConnections,
   int idleTimeoutSeconds,
   int clientTimeoutSeconds,
-  int shutdownTimeoutSeconds) {
+  int shutdownTimeoutSeconds,
+  boolean accessLog,
+  LogFormat logFormat,
+  TlsConfig tls,
+  AdminConfig admin) {
 
   /** The instance count Vert.x would give an application: one per event-loop thread. */
   public static final int AUTO_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
 
-  /** Every key echoloop knows, in documentation order. */
+  /** Every key echoloop knows, in documentation order, nested ones by their dotted names. */
   public static final List<String> KEYS = List.of(
     "host", "port", "instances", "transport", "framing", "maxFrameBytes", "maxConnections", "idleTimeoutSeconds",
-    "clientTimeoutSeconds", "shutdownTimeoutSeconds");
+    "clientTimeoutSeconds", "shutdownTimeoutSeconds", "accessLog", "logFormat",
+    "tls.enabled", "tls.certPath", "tls.keyPath", "tls.clientCaPath", "tls.clientAuth", "tls.trustPath", "tls.trustAll",
+    "tls.handshakeTimeoutSeconds", "admin.host", "admin.port");
 
   private static final String AUTO = "auto";
 
+  /** Plain text or JSON log lines: the {@code logFormat} key. */
+  public enum LogFormat {
+    TEXT, JSON
+  }
+
   public static EchoConfig defaults() {
-    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, TransportChoice.AUTO, Framing.RAW, 64 * 1024, 10_000, 300, 5, 10);
+    return new EchoConfig("127.0.0.1", 7007, AUTO_INSTANCES, TransportChoice.AUTO, Framing.RAW, 64 * 1024, 10_000, 300,
+      5, 10, true, LogFormat.TEXT, TlsConfig.defaults(), AdminConfig.defaults());
   }
 
   /**
-   * Reads a merged configuration object. Missing keys take their defaults; an unknown key, a value of the wrong type or
-   * out of range throws {@link InvalidConfigException} naming the key and the value.
+   * Reads a merged configuration object, nested or with dotted keys. Missing keys take their defaults; an unknown key, a
+   * value of the wrong type or out of range throws {@link InvalidConfigException} naming the key and the value.
    */
   public static EchoConfig fromJson(JsonObject json) {
-    for (String key : json.fieldNames()) {
+    JsonObject flat = flatten(json);
+    for (String key : flat.fieldNames()) {
       if (!KEYS.contains(key)) {
         throw new InvalidConfigException("unknown configuration key '" + key + "' (known keys: " + String.join(", ", KEYS) + ")");
       }
     }
     EchoConfig d = defaults();
-    Fields fields = new Fields(json);
+    TlsConfig t = d.tls();
+    Fields fields = new Fields(flat);
+    TlsConfig tls = new TlsConfig(
+      fields.bool("tls.enabled", t.enabled()),
+      fields.path("tls.certPath", t.certPath()),
+      fields.path("tls.keyPath", t.keyPath()),
+      fields.path("tls.clientCaPath", t.clientCaPath()),
+      fields.choice("tls.clientAuth", ClientAuthMode.values(), t.clientAuth()),
+      fields.path("tls.trustPath", t.trustPath()),
+      fields.bool("tls.trustAll", t.trustAll()),
+      fields.integer("tls.handshakeTimeoutSeconds", t.handshakeTimeoutSeconds(), 1, 600));
+    if (tls.clientAuth() != ClientAuthMode.NONE && tls.clientCaPath().isEmpty()) {
+      throw new InvalidConfigException("invalid configuration: tls.clientAuth=\"" + lowerCase(tls.clientAuth())
+        + "\" needs tls.clientCaPath, the CA that client certificates are checked against");
+    }
+    AdminConfig admin = new AdminConfig(
+      fields.text("admin.host", d.admin().host()),
+      fields.integer("admin.port", d.admin().port(), -1, 65535));
     return new EchoConfig(
       fields.text("host", d.host()),
       fields.integer("port", d.port(), 0, 65535),
@@ -73,7 +111,11 @@ public record EchoConfig(
       fields.integer("maxConnections", d.maxConnections(), 1, 1_000_000),
       fields.integer("idleTimeoutSeconds", d.idleTimeoutSeconds(), 0, 86_400),
       fields.integer("clientTimeoutSeconds", d.clientTimeoutSeconds(), 1, 3600),
-      fields.integer("shutdownTimeoutSeconds", d.shutdownTimeoutSeconds(), 0, 3600));
+      fields.integer("shutdownTimeoutSeconds", d.shutdownTimeoutSeconds(), 0, 3600),
+      fields.bool("accessLog", d.accessLog()),
+      fields.choice("logFormat", LogFormat.values(), d.logFormat()),
+      tls,
+      admin);
   }
 
   public JsonObject toJson() {
@@ -81,26 +123,55 @@ public record EchoConfig(
     map.put("host", host);
     map.put("port", port);
     map.put("instances", instances);
-    map.put("transport", transport.configName());
-    map.put("framing", framing.configName());
+    map.put("transport", lowerCase(transport));
+    map.put("framing", lowerCase(framing));
     map.put("maxFrameBytes", maxFrameBytes);
     map.put("maxConnections", maxConnections);
     map.put("idleTimeoutSeconds", idleTimeoutSeconds);
     map.put("clientTimeoutSeconds", clientTimeoutSeconds);
     map.put("shutdownTimeoutSeconds", shutdownTimeoutSeconds);
+    map.put("accessLog", accessLog);
+    map.put("logFormat", lowerCase(logFormat));
+    map.put("tls", new JsonObject()
+      .put("enabled", tls.enabled())
+      .put("certPath", tls.certPath())
+      .put("keyPath", tls.keyPath())
+      .put("clientCaPath", tls.clientCaPath())
+      .put("clientAuth", lowerCase(tls.clientAuth()))
+      .put("trustPath", tls.trustPath())
+      .put("trustAll", tls.trustAll())
+      .put("handshakeTimeoutSeconds", tls.handshakeTimeoutSeconds()));
+    map.put("admin", new JsonObject().put("host", admin.host()).put("port", admin.port()));
     return new JsonObject(map);
   }
 
-  /** This configuration with {@code key} set to {@code value}, validated like any other source. */
+  /** This configuration with {@code key} (dotted for nested keys) set to {@code value}, validated like any other source. */
   public EchoConfig with(String key, Object value) {
-    return fromJson(toJson().put(key, value));
+    return fromJson(flatten(toJson()).put(key, value));
   }
 
   public EchoConfig withPort(int newPort) {
     return with("port", newPort);
   }
 
-  /** Typed access to one JSON object, with the error messages every key shares. */
+  /** {@code {"tls": {"enabled": true}}} becomes {@code {"tls.enabled": true}}; dotted keys stay as they are. */
+  static JsonObject flatten(JsonObject json) {
+    JsonObject flat = new JsonObject();
+    json.forEach(entry -> {
+      if (entry.getValue() instanceof JsonObject nested) {
+        flatten(nested).forEach(inner -> flat.put(entry.getKey() + "." + inner.getKey(), inner.getValue()));
+      } else {
+        flat.put(entry.getKey(), entry.getValue());
+      }
+    });
+    return flat;
+  }
+
+  static String lowerCase(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Typed access to one flat JSON object, with the error messages every key shares. */
   private record Fields(JsonObject json) {
 
     String text(String key, String fallback) {
@@ -114,6 +185,29 @@ public record EchoConfig(
       return text;
     }
 
+    /** A file path; empty means not set. */
+    String path(String key, String fallback) {
+      Object value = json.getValue(key);
+      if (value == null) {
+        return fallback;
+      }
+      if (!(value instanceof String text)) {
+        throw invalid(key, value, "a file path");
+      }
+      return text;
+    }
+
+    boolean bool(String key, boolean fallback) {
+      Object value = json.getValue(key);
+      if (value == null) {
+        return fallback;
+      }
+      if (!(value instanceof Boolean flag)) {
+        throw invalid(key, value, "true or false");
+      }
+      return flag;
+    }
+
     /** One of an enum's constants, written in lower case: {@code "line"}, {@code "io_uring"}. */
     <E extends Enum<E>> E choice(String key, E[] values, E fallback) {
       Object value = json.getValue(key);
@@ -125,12 +219,8 @@ public record EchoConfig(
           return candidate;
         }
       }
-      String expected = "one of " + Arrays.stream(values).map(Fields::lowerCase).collect(Collectors.joining(", "));
+      String expected = "one of " + Arrays.stream(values).map(EchoConfig::lowerCase).collect(Collectors.joining(", "));
       throw invalid(key, value, expected);
-    }
-
-    private static String lowerCase(Enum<?> constant) {
-      return constant.name().toLowerCase(Locale.ROOT);
     }
 
     int integer(String key, int fallback, int min, int max) {

@@ -91,16 +91,47 @@ class ConfigLoaderTest {
 
   @Test
   void refusesAnUnknownKey(Vertx vertx, VertxTestContext ctx) {
-    expectInvalid(vertx, ctx, new JsonObject().put("prot", 80),
-      "unknown configuration key 'prot' (known keys: host, port, instances, transport, framing, maxFrameBytes, maxConnections, "
-        + "idleTimeoutSeconds, clientTimeoutSeconds, shutdownTimeoutSeconds)");
+    loader("missing.json", Map.of(), new Properties()).load(vertx, new JsonObject().put("prot", 80))
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).isInstanceOf(InvalidConfigException.class)
+          .hasMessageStartingWith("unknown configuration key 'prot' (known keys: host, port, instances,");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void nestedKeysFromTheEnvironmentOverrideTheFileKeyByKey(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("{\"tls\":{\"enabled\":false,\"certPath\":\"cert.pem\"},\"admin\":{\"port\":9100}}");
+    Properties properties = new Properties();
+    properties.setProperty("echoloop.admin.port", "9200");
+    loader(file.toString(), Map.of("ECHOLOOP_TLS_ENABLED", "true", "ECHOLOOP_TLS_KEY_PATH", "key.pem"), properties)
+      .load(vertx, null)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config.tls().enabled()).isTrue();
+        assertThat(config.tls().certPath()).isEqualTo("cert.pem");
+        assertThat(config.tls().keyPath()).isEqualTo("key.pem");
+        assertThat(config.admin().port()).isEqualTo(9200);
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesMutualTlsWithoutAClientCa(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("tls", new JsonObject().put("clientAuth", "required")),
+      "invalid configuration: tls.clientAuth=\"required\" needs tls.clientCaPath, the CA that client certificates are checked against");
+  }
+
+  @Test
+  void refusesANonBooleanFlag(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("accessLog", "yes"),
+      "invalid configuration: accessLog=\"yes\" (expected true or false)");
   }
 
   @Test
   void refusesAnUnknownEnvironmentKey(Vertx vertx, VertxTestContext ctx) {
     loader("missing.json", Map.of("ECHOLOOP_PROT", "80"), new Properties()).load(vertx, null)
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
-        assertThat(failure).hasMessageStartingWith("unknown configuration key 'prot'");
+        assertThat(failure).hasMessageStartingWith("unknown configuration key 'ECHOLOOP_PROT'");
         ctx.completeNow();
       })));
   }
