@@ -40,8 +40,12 @@ public final class ClientVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = givenConfig != null ? givenConfig : EchoConfig.fromJson(config());
-    client = vertx.createNetClient(new NetClientOptions()
-      .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.clientTimeoutSeconds())));
+    NetClientOptions options = new NetClientOptions()
+      .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.clientTimeoutSeconds()));
+    if (config.tls().enabled()) {
+      TlsSettings.applyTo(options, config.tls());
+    }
+    client = vertx.createNetClient(options);
     Future<Void> exchanges = Future.succeededFuture();
     for (String message : MESSAGES) {
       exchanges = exchanges.compose(previous -> exchange(message)).map(reply -> {

@@ -10,6 +10,7 @@ import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -79,6 +80,9 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     if (isServer(context)) {
       serving = true;
       TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
+      if (config.tls().enabled()) {
+        reloadCertificateOnSighup(context.vertx());
+      }
     } else if (ClientVerticle.class.getName().equals(context.mainVerticle())) {
       // The client's work is done once it is deployed; closing Vert.x lets the process end.
       context.vertx().close();
@@ -97,6 +101,11 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
       System.out.flush();
       Runtime.getRuntime().halt(0);
     }
+  }
+
+  /** The conventional signal for "re-read your certificates", as nginx and HAProxy use it. */
+  private static void reloadCertificateOnSighup(Vertx vertx) {
+    Signal.handle(new Signal("HUP"), signal -> vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null));
   }
 
   private static boolean isServer(HookContext context) {

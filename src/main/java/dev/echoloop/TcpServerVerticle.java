@@ -23,6 +23,9 @@ public final class TcpServerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(TcpServerVerticle.class);
 
+  /** Publishing on this local event-bus address makes every server instance re-read its TLS certificate. */
+  public static final String RELOAD_TLS_ADDRESS = "echoloop.tls.reload";
+
   /** Vert.x gives each instance its own random port for 0, but shares a negative port under one random port. */
   private static final int SHARED_RANDOM_PORT = -1;
 
@@ -49,13 +52,30 @@ public final class TcpServerVerticle extends VerticleBase {
     // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
     replyPrefix = Buffer.buffer((Thread.currentThread().getName() + ": ").getBytes(StandardCharsets.UTF_8));
     busyMessage = config.framing().errorMessage("ERR server busy");
-    server = vertx.createNetServer(new NetServerOptions()
-        .setTcpNoDelay(true)
-        .setIdleTimeout(config.idleTimeoutSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS))
-      .connectHandler(this::accept);
+    NetServerOptions options = new NetServerOptions()
+      .setTcpNoDelay(true)
+      .setIdleTimeout(config.idleTimeoutSeconds())
+      .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    if (config.tls().enabled()) {
+      TlsSettings.applyTo(options, config.tls());
+      vertx.eventBus().localConsumer(RELOAD_TLS_ADDRESS, reload -> reloadCertificate());
+    }
+    server = vertx.createNetServer(options)
+      .connectHandler(this::accept)
+      .exceptionHandler(failure -> log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString()));
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
     return server.listen(port, config.host()).onSuccess(bound -> group.bound(bound.actualPort()));
+  }
+
+  /** Re-reads the certificate and key files; connections already open keep the certificate they started with. */
+  private void reloadCertificate() {
+    try {
+      server.updateSSLOptions(TlsSettings.server(config.tls()), true).onComplete(
+        updated -> log.info("TLS certificate reloaded from {}", config.tls().certPath()),
+        failure -> log.error("TLS certificate reload failed, keeping the previous one: {}", failure.getMessage()));
+    } catch (InvalidConfigException e) {
+      log.error("TLS certificate reload failed, keeping the previous one: {}", e.getMessage());
+    }
   }
 
   /**
