@@ -35,7 +35,7 @@ LISTENING = re.compile(r"listening on \S+:(\d+)")
 # How each server is started: (jvm flags, echoloop jar) -> argv. Edit here, nowhere else.
 # Every server binds port 0 and announces its port with a "listening on HOST:PORT" line.
 # echoloop's connection limit is raised above idle10k's 10,000: the peers have none.
-ECHOLOOP_CONF = {"host": HOST, "port": 0, "instances": 1, "maxConnections": 100_000}
+ECHOLOOP_CONF = {"host": HOST, "port": 0, "instances": 1, "maxConnections": 100_000, "accessLog": False}
 SERVERS = {
     "echoloop": lambda jvm, jar: [JAVA, *jvm, "-jar", str(jar), "-conf", json.dumps(ECHOLOOP_CONF)],
     "netty": lambda jvm, jar: [

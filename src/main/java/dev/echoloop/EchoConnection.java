@@ -3,6 +3,8 @@ package dev.echoloop;
 import dev.echoloop.framing.FrameSink;
 import dev.echoloop.framing.Framer;
 import dev.echoloop.framing.Framing;
+import dev.echoloop.ops.EchoMetrics;
+import dev.echoloop.ops.EchoMetrics.Rejection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,6 +17,8 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * One client connection, from the bytes it sends to the replies it gets: read, frame, reply, and hold reading back
  * while the client does not take its replies.
@@ -22,20 +26,30 @@ import org.slf4j.LoggerFactory;
 final class EchoConnection implements FrameSink {
 
   private static final Logger log = LoggerFactory.getLogger(EchoConnection.class);
+  private static final Logger accessLog = LoggerFactory.getLogger("echoloop.access");
 
   private final NetSocket socket;
   private final Framing framing;
   private final Framer framer;
   private final Buffer replyPrefix;
   private final Buffer trailer;
-  private String endReason = "closed by client";
+  private final EchoMetrics metrics;
+  private final boolean logAccess;
+  private final long openedNanos = System.nanoTime();
+  private long bytesIn;
+  private long bytesOut;
+  private long messages;
+  /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
+  private String endReason = "client closed";
 
-  EchoConnection(NetSocket socket, EchoConfig config, Buffer replyPrefix) {
+  EchoConnection(NetSocket socket, EchoConfig config, Buffer replyPrefix, EchoMetrics metrics) {
     this.socket = socket;
     this.framing = config.framing();
     this.framer = framing.newFramer(config.maxFrameBytes());
     this.replyPrefix = replyPrefix;
     this.trailer = framing.trailer();
+    this.metrics = metrics;
+    this.logAccess = config.accessLog();
   }
 
   /** Starts serving; {@code onClosed} runs once when the connection is gone, however it ended. */
@@ -47,7 +61,11 @@ final class EchoConnection implements FrameSink {
       log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString());
     });
     socket.closeHandler(closed -> {
-      log.debug("connection from {} ended: {}", socket.remoteAddress(), endReason);
+      if (logAccess) {
+        accessLog.info("remote={} loop={} in={} out={} messages={} duration_ms={} end=\"{}\"", socket.remoteAddress(),
+          Thread.currentThread().getName(), bytesIn, bytesOut, messages,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos), endReason);
+      }
       onClosed.run();
     });
   }
@@ -57,6 +75,8 @@ final class EchoConnection implements FrameSink {
       endOfInput();
       return;
     }
+    bytesIn += chunk.length();
+    metrics.received(chunk.length());
     framer.feed(chunk, this);
     if (socket.writeQueueFull()) {
       // The client is not reading its replies fast enough: stop reading its requests until they drain.
@@ -67,21 +87,28 @@ final class EchoConnection implements FrameSink {
 
   @Override
   public void record(Buffer payload) {
-    Buffer header = framing.header(replyPrefix.length() + payload.length());
+    int replyLength = replyPrefix.length() + payload.length();
+    Buffer header = framing.header(replyLength);
     if (header != null) {
       socket.write(header);
+      replyLength += header.length();
     }
     // Separate writes of one read batch are flushed together, and the payload is sent back without a copy.
     socket.write(replyPrefix);
     socket.write(payload);
     if (trailer != null) {
       socket.write(trailer);
+      replyLength += trailer.length();
     }
+    messages++;
+    bytesOut += replyLength;
+    metrics.replied(replyLength);
   }
 
   @Override
   public void reject(String error) {
     endReason = error;
+    metrics.rejected(error.startsWith(Framing.TOO_LONG) ? Rejection.FRAME_TOO_LONG : Rejection.INVALID_FRAME);
     socket.pause();
     socket.write(framing.errorMessage(error));
     socket.close();
@@ -90,9 +117,6 @@ final class EchoConnection implements FrameSink {
   /** The client shut its output; everything it sent before has been answered by now. */
   private void endOfInput() {
     framer.endOfInput(this);
-    if (endReason.equals("closed by client")) {
-      endReason = "client finished sending";
-    }
     socket.close();
   }
 
@@ -111,6 +135,7 @@ final class EchoConnection implements FrameSink {
           ctx.fireChannelRead(Unpooled.EMPTY_BUFFER);
         } else if (event instanceof IdleStateEvent) {
           endReason = "idle timeout";
+          metrics.rejected(Rejection.IDLE_TIMEOUT);
         }
         ctx.fireUserEventTriggered(event);
       }

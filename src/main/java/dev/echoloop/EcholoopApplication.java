@@ -1,5 +1,7 @@
 package dev.echoloop;
 
+import dev.echoloop.ops.LogFormats;
+import dev.echoloop.ops.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -51,6 +53,9 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     try {
       config = ConfigLoader.forProcess().loadBeforeVertx(conf);
       transport = config.transport().resolve();
+      if (config.logFormat() == EchoConfig.LogFormat.JSON) {
+        LogFormats.useJson();
+      }
     } catch (InvalidConfigException e) {
       log.error("{}", e.getMessage());
       throw e;
@@ -60,7 +65,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(options).withTransport(transport);
+    return Vertx.builder().with(config.admin().enabled() ? Metrics.enable(options) : options).withTransport(transport);
   }
 
   @Override
@@ -79,7 +84,10 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   public void afterVerticleDeployed(HookContext context) {
     if (isServer(context)) {
       serving = true;
-      TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
+      TcpServerDeployment server = TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
+      if (config.admin().enabled()) {
+        server.startAdmin(config.admin()).await();
+      }
       if (config.tls().enabled()) {
         reloadCertificateOnSighup(context.vertx());
       }

@@ -1,5 +1,8 @@
 package dev.echoloop;
 
+import dev.echoloop.ops.AdminVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
@@ -7,17 +10,21 @@ import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the instances of one server deployment share across their event loops: the port they bound and the count of
- * open connections that {@code maxConnections} limits.
+ * What the instances of one server deployment share across their event loops: the port they bound, the count of open
+ * connections that {@code maxConnections} limits, and whether they are serving, shutting down or drained.
  *
  * <p>It lives in a Vert.x local map under the deployment's id, so instances the launcher creates by class name find the
  * same object as instances created by {@link TcpServerDeployment}.
  */
-final class ServerGroup implements Shareable {
+final class ServerGroup implements Shareable, AdminVerticle.Readiness {
 
   private static final String MAP = "echoloop.server-groups";
 
   private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger listening = new AtomicInteger();
+  private final AtomicInteger stopped = new AtomicInteger();
+  private final Promise<Void> drained = Promise.promise();
+  private volatile boolean shuttingDown;
   private volatile int port;
 
   static ServerGroup of(Vertx vertx, String deploymentId) {
@@ -52,7 +59,31 @@ final class ServerGroup implements Shareable {
     return port;
   }
 
-  void bound(int actualPort) {
+  void listening(int actualPort) {
     port = actualPort;
+    listening.incrementAndGet();
+  }
+
+  void shuttingDown() {
+    shuttingDown = true;
+  }
+
+  void stopped() {
+    if (stopped.incrementAndGet() >= listening.get()) {
+      drained.tryComplete();
+    }
+  }
+
+  @Override
+  public String notReadyReason() {
+    if (shuttingDown) {
+      return "shutting down";
+    }
+    return listening.get() == 0 ? "not listening yet" : null;
+  }
+
+  @Override
+  public Future<Void> drained() {
+    return drained.future();
   }
 }

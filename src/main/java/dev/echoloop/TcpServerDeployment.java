@@ -1,5 +1,6 @@
 package dev.echoloop;
 
+import dev.echoloop.ops.AdminVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +28,12 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", config.host(), port, instances,
       instances == 1 ? "" : "s", config.framing().configName(), transport);
     return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
+  }
+
+  /** Starts the admin HTTP server (metrics, health, readiness) for this server; it stops after the server drains. */
+  public Future<AdminVerticle> startAdmin(AdminConfig admin) {
+    AdminVerticle verticle = new AdminVerticle(admin, ServerGroup.of(vertx, deploymentId));
+    return vertx.deployVerticle(verticle).map(id -> verticle);
   }
 
   /** Connections open right now across all instances. */

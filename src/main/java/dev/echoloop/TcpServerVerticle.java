@@ -1,5 +1,7 @@
 package dev.echoloop;
 
+import dev.echoloop.ops.EchoMetrics;
+import dev.echoloop.ops.EchoMetrics.Rejection;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -35,6 +37,7 @@ public final class TcpServerVerticle extends VerticleBase {
   private NetServer server;
   private Buffer replyPrefix;
   private Buffer busyMessage;
+  private EchoMetrics metrics;
 
   /** For the launcher, which deploys by class name: the configuration comes in the deployment's config. */
   public TcpServerVerticle() {
@@ -50,7 +53,9 @@ public final class TcpServerVerticle extends VerticleBase {
     config = givenConfig != null ? givenConfig : EchoConfig.fromJson(config());
     group = ServerGroup.of(vertx, deploymentID());
     // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
-    replyPrefix = Buffer.buffer((Thread.currentThread().getName() + ": ").getBytes(StandardCharsets.UTF_8));
+    String eventLoop = Thread.currentThread().getName();
+    replyPrefix = Buffer.buffer((eventLoop + ": ").getBytes(StandardCharsets.UTF_8));
+    metrics = new EchoMetrics(eventLoop);
     busyMessage = config.framing().errorMessage("ERR server busy");
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
@@ -62,9 +67,12 @@ public final class TcpServerVerticle extends VerticleBase {
     }
     server = vertx.createNetServer(options)
       .connectHandler(this::accept)
-      .exceptionHandler(failure -> log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString()));
+      .exceptionHandler(failure -> {
+        metrics.rejected(Rejection.TLS);
+        log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
+      });
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
-    return server.listen(port, config.host()).onSuccess(bound -> group.bound(bound.actualPort()));
+    return server.listen(port, config.host()).onSuccess(bound -> group.listening(bound.actualPort()));
   }
 
   /** Re-reads the certificate and key files; connections already open keep the certificate they started with. */
@@ -85,16 +93,22 @@ public final class TcpServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     log.info("shutting down: refusing new connections, open ones get up to {} s to finish", config.shutdownTimeoutSeconds());
-    return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+    group.shuttingDown();
+    return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS).onComplete(done -> group.stopped());
   }
 
   private void accept(NetSocket socket) {
     if (!group.tryOpen(config.maxConnections())) {
       log.debug("refused connection from {}: {} connections open", socket.remoteAddress(), config.maxConnections());
+      metrics.rejected(Rejection.BUSY);
       socket.write(busyMessage);
       socket.close();
       return;
     }
-    new EchoConnection(socket, config, replyPrefix).serve(group::closed);
+    metrics.connectionOpened();
+    new EchoConnection(socket, config, replyPrefix, metrics).serve(() -> {
+      metrics.connectionClosed();
+      group.closed();
+    });
   }
 }

@@ -2,6 +2,7 @@ package dev.echoloop;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
@@ -27,8 +28,9 @@ class BackpressureTest {
   void nonReadingClientStallsAndThenGetsEveryByteBackInOrder(Vertx vertx, VertxTestContext ctx) {
     Checkpoint stalled = ctx.checkpoint();
     Checkpoint everyByteBack = ctx.checkpoint();
+    NetClient client = vertx.createNetClient();
     TcpServerDeployment.deploy(vertx, TestConfigs.loopback(1))
-      .compose(server -> vertx.createNetClient().connect(server.port(), "127.0.0.1"))
+      .compose(server -> client.connect(server.port(), "127.0.0.1"))
       .onComplete(ctx.succeeding(socket -> {
         Writer writer = new Writer(socket);
         socket.pause();
@@ -49,6 +51,7 @@ class BackpressureTest {
             }
           });
           socket.resume();
+          ctx.verify(() -> assertThat(client).isNotNull());
         });
       }));
   }

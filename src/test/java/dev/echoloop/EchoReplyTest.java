@@ -3,6 +3,7 @@ package dev.echoloop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -18,12 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EchoReplyTest {
 
   private TcpServerDeployment server;
+  private NetClient client;
 
   @BeforeEach
   void deployServer(Vertx vertx, VertxTestContext ctx) {
     TcpServerDeployment.deploy(vertx, TestConfigs.loopback(2))
       .onComplete(ctx.succeeding(deployed -> {
         server = deployed;
+        client = vertx.createNetClient();
         ctx.completeNow();
       }));
   }
@@ -73,6 +76,6 @@ class EchoReplyTest {
   }
 
   private Future<NetSocket> connect(Vertx vertx) {
-    return vertx.createNetClient().connect(server.port(), "127.0.0.1");
+    return client.connect(server.port(), "127.0.0.1");
   }
 }

@@ -53,9 +53,13 @@ class GracefulShutdownTest {
   void connectionStillOpenAtTheTimeoutIsClosed(Vertx vertx, VertxTestContext ctx) {
     EchoConfig config = TestConfigs.loopback(1).with("shutdownTimeoutSeconds", 1);
     Checkpoint closedByServer = ctx.checkpoint();
+    NetClient client = vertx.createNetClient();
     TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(server ->
-      vertx.createNetClient().connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding((NetSocket socket) -> {
-        socket.closeHandler(closed -> closedByServer.flag());
+      client.connect(server.port(), "127.0.0.1").onComplete(ctx.succeeding((NetSocket socket) -> {
+        socket.closeHandler(closed -> {
+          ctx.verify(() -> assertThat(client).isNotNull());
+          closedByServer.flag();
+        });
         server.undeploy().onComplete(ctx.succeeding(done -> { }));
       }))));
   }

@@ -1,5 +1,6 @@
 package dev.echoloop;
 
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -74,6 +75,17 @@ class LauncherTest {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER,
       TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"instances\":1,\"transport\":\"epoll\"}")) {
       assertThat(server.awaitLine("listening on .*, (\\w+) transport\\)", 30)).isEqualTo("epoll");
+    }
+  }
+
+  @Test
+  void jsonLogFormatFromTheEnvironmentWritesOneJsonObjectPerLine() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of("ECHOLOOP_LOG_FORMAT", "json"), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"instances\":1}")) {
+      String line = server.awaitLine("^(\\{.*echoloop listening on.*})$", 30);
+      JsonObject event = new JsonObject(line);
+      assertThat(event.getString("level")).isEqualTo("INFO");
+      assertThat(event.getString("threadName")).isEqualTo("main");
     }
   }
 

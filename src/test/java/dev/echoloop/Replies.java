@@ -7,7 +7,12 @@ import io.vertx.core.net.NetSocket;
 
 import java.nio.charset.StandardCharsets;
 
-/** Test-side reading of echoloop replies, which TCP may split: a reply is complete once it ends with the message. */
+/**
+ * Test-side reading of echoloop replies, which TCP may split: a reply is complete once it ends with the message.
+ *
+ * <p>Keep the {@code NetClient} a socket came from reachable until the test is done: Vert.x 5 closes a client, and its
+ * connections, once the client object is garbage collected.
+ */
 final class Replies {
 
   private Replies() {
@@ -16,7 +21,7 @@ final class Replies {
   /** Sends {@code message} and completes with the whole reply, prefix included. */
   static Future<Buffer> exchange(NetSocket socket, Buffer message) {
     Promise<Buffer> reply = Promise.promise();
-    awaitEndingWith(socket, message).onComplete(reply);
+    awaitEndingWith(socket, message).onComplete(reply::tryComplete, reply::tryFail);
     socket.write(message).onFailure(reply::tryFail);
     return reply.future();
   }

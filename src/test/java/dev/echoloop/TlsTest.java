@@ -3,6 +3,7 @@ package dev.echoloop;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,8 @@ class TlsTest {
   Path dir;
 
   private TestCertificates certs;
+  /** Vert.x 5 closes a client's connections once the client is garbage collected, so the test holds them here. */
+  private final List<NetClient> clients = new ArrayList<>();
 
   @BeforeEach
   void makeCertificates() throws Exception {
@@ -51,7 +55,7 @@ class TlsTest {
   @Test
   void mutualTlsAcceptsAClientCertificateSignedByTheClientCa(Vertx vertx) throws Exception {
     TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("required")).await(10, TimeUnit.SECONDS);
-    NetSocket socket = vertx.createNetClient(trusting().setKeyCertOptions(
+    NetSocket socket = client(vertx, trusting().setKeyCertOptions(
         new PemKeyCertOptions().setCertPath(certs.clientCert.toString()).setKeyPath(certs.clientKey.toString())))
       .connect(server.port(), "127.0.0.1").await(10, TimeUnit.SECONDS);
     Buffer reply = Replies.exchange(socket, Buffer.buffer("with a certificate")).await(10, TimeUnit.SECONDS);
@@ -117,8 +121,14 @@ class TlsTest {
       .setTrustOptions(new PemTrustOptions().addCertPath(certs.ca.toString()));
   }
 
-  private static String exchangeOnce(Vertx vertx, NetClientOptions options, int port) throws Exception {
-    NetSocket socket = vertx.createNetClient(options).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+  private NetClient client(Vertx vertx, NetClientOptions options) {
+    NetClient client = vertx.createNetClient(options);
+    clients.add(client);
+    return client;
+  }
+
+  private String exchangeOnce(Vertx vertx, NetClientOptions options, int port) throws Exception {
+    NetSocket socket = client(vertx, options).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
     try {
       return Replies.exchange(socket, Buffer.buffer("probe")).await(10, TimeUnit.SECONDS).toString();
     } finally {
@@ -128,7 +138,7 @@ class TlsTest {
 
   private String serverCommonName(Vertx vertx, int port) {
     try {
-      NetSocket socket = vertx.createNetClient(trusting()).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      NetSocket socket = client(vertx, trusting()).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
       String name = ((X509Certificate) socket.peerCertificates().get(0)).getSubjectX500Principal().getName();
       socket.close();
       return name;

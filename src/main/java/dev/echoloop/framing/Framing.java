@@ -52,7 +52,10 @@ public enum Framing {
       : Buffer.buffer(text.length + 1).appendBytes(text).appendByte((byte) '\n');
   }
 
+  /** How every "frame too long" error starts. */
+  public static final String TOO_LONG = "ERR frame too long";
+
   static String tooLong(int maxFrameBytes) {
-    return "ERR frame too long (max " + maxFrameBytes + " bytes)";
+    return TOO_LONG + " (max " + maxFrameBytes + " bytes)";
   }
 }

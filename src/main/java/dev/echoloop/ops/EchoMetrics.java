@@ -1,0 +1,69 @@
+package dev.echoloop.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * echoloop's own metrics for one server instance, tagged with its event loop, beside Vert.x's {@code vertx_net_server_*}.
+ * When metrics are off (no admin port) every meter is a no-op, so the data path does not pay for them.
+ */
+public final class EchoMetrics {
+
+  /** Why a connection or a frame was refused: the {@code reason} tag of {@code echoloop_rejected_total}. */
+  public enum Rejection {
+    FRAME_TOO_LONG, INVALID_FRAME, BUSY, IDLE_TIMEOUT, TLS
+  }
+
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final Counter replies;
+  private final Counter bytesReceived;
+  private final Counter bytesSent;
+  private final Map<Rejection, Counter> rejections = new EnumMap<>(Rejection.class);
+
+  public EchoMetrics(String eventLoop) {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry == null) {
+      registry = new CompositeMeterRegistry();
+    }
+    Gauge.builder("echoloop.connections.open", openConnections, AtomicInteger::get)
+      .description("connections open on this event loop").tag("event_loop", eventLoop).register(registry);
+    replies = Counter.builder("echoloop.replies").description("replies written")
+      .tag("event_loop", eventLoop).register(registry);
+    bytesReceived = Counter.builder("echoloop.bytes.received").baseUnit("bytes").description("payload bytes read")
+      .tag("event_loop", eventLoop).register(registry);
+    bytesSent = Counter.builder("echoloop.bytes.sent").baseUnit("bytes").description("reply bytes written")
+      .tag("event_loop", eventLoop).register(registry);
+    for (Rejection reason : Rejection.values()) {
+      rejections.put(reason, Counter.builder("echoloop.rejected").description("connections and frames refused")
+        .tag("event_loop", eventLoop).tag("reason", reason.name().toLowerCase()).register(registry));
+    }
+  }
+
+  public void connectionOpened() {
+    openConnections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    openConnections.decrementAndGet();
+  }
+
+  public void received(int bytes) {
+    bytesReceived.increment(bytes);
+  }
+
+  public void replied(int bytes) {
+    replies.increment();
+    bytesSent.increment(bytes);
+  }
+
+  public void rejected(Rejection reason) {
+    rejections.get(reason).increment();
+  }
+}
