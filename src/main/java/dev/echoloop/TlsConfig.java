@@ -27,7 +27,7 @@ public record TlsConfig(
     NONE, REQUEST, REQUIRED
   }
 
-  static TlsConfig defaults() {
+  public static TlsConfig defaults() {
     return new TlsConfig(false, "", "", "", ClientAuthMode.NONE, "", false, 10);
   }
 }

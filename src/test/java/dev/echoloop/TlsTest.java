@@ -1,5 +1,6 @@
 package dev.echoloop;
 
+import dev.echoloop.bench.LoadGenerator;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -96,6 +97,14 @@ class TlsTest {
       assertThat(sClient.awaitExit(30)).isZero();
       assertThat(sClient.output()).anyMatch(line -> line.matches("vert\\.x-eventloop-thread-\\d+: Hello from client1"));
     }
+  }
+
+  @Test
+  void loadGeneratorSpeaksTls(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    int exit = LoadGenerator.commandLine().execute("--mode", "rr", "--port", String.valueOf(server.port()),
+      "--connections", "4", "--duration", "1", "--warmup", "0", "--tls", "--trust", certs.ca.toString());
+    assertThat(exit).isZero();
   }
 
   @Test

@@ -3,6 +3,9 @@ package dev.echoloop.bench;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.net.NetClient;
+import dev.echoloop.TlsConfig;
+import dev.echoloop.TlsConfig.ClientAuthMode;
+import dev.echoloop.TlsSettings;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -76,6 +79,15 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--label", defaultValue = "", description = "A name for this run, copied into the output.")
   private String label;
 
+  @Option(names = "--tls", description = "Connect with TLS, trusting the JDK's CAs unless --trust or --trust-all says otherwise.")
+  private boolean tls;
+
+  @Option(names = "--trust", paramLabel = "FILE", description = "With --tls: the CA certificates (PEM) to trust the server with.")
+  private String trustPath;
+
+  @Option(names = "--trust-all", description = "With --tls: accept any server certificate (development only; warned about).")
+  private boolean trustAll;
+
   @Option(names = "--event-loops", defaultValue = "1", description = "Client event loops (default: ${DEFAULT-VALUE}).")
   private int eventLoops;
 
@@ -83,7 +95,7 @@ public final class LoadGenerator implements Callable<Integer> {
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     return new CommandLine(new LoadGenerator()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 
@@ -140,9 +152,14 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** Empty when the run could not happen; the reason is already on stderr as one line. */
   private Optional<BenchResult> runLoad(Vertx vertx, LoadOptions options) {
-    NetClient client = vertx.createNetClient(new NetClientOptions()
+    NetClientOptions clientOptions = new NetClientOptions()
         .setTcpNoDelay(true)
-        .setConnectTimeout(CONNECT_TIMEOUT_MS));
+        .setConnectTimeout(CONNECT_TIMEOUT_MS);
+    if (tls) {
+      TlsSettings.applyTo(clientOptions, new TlsConfig(true, "", "", "", ClientAuthMode.NONE,
+          trustPath == null ? "" : trustPath, trustAll, TlsConfig.defaults().handshakeTimeoutSeconds()));
+    }
+    NetClient client = vertx.createNetClient(clientOptions);
     long budgetSeconds = (long) options.warmupSeconds() + options.durationSeconds() + SAFETY_MARGIN_SECONDS;
     try {
       EventLoops loops = EventLoops.deploy(vertx, options.eventLoops()).await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
