@@ -6,15 +6,36 @@ JAR := target/echoloop.jar
 JVM_OPTIONS := @conf/jvm.options
 SOAK_SECONDS ?= 30
 SOURCES := pom.xml $(shell find src/main -type f 2>/dev/null)
+# The demo lives for half a second, so C2 compilations never pay off in it; serve and bench keep the full JIT.
+DEMO_JVM_OPTIONS := -XX:TieredStopAtLevel=1
+
+# Most of the demo's time is the JVM loading and verifying ~4000 classes. `make package` records them in an archive
+# with a training run of the demo, and `make run` maps them from it: an AOT cache on JDK 25+ (JEP 483 and 514, which
+# also keeps classes linked), a dynamic CDS archive before. An archive fits only the JVM build and the jar that made it
+# (JDK 25 prints errors for any other and then starts without CDS at all), so its name carries the JDK's identity and it
+# is remade whenever the jar or the JVM options change.
+# The JDK is identified from its `release` file, without starting a JVM on every make call.
+JDK_RELEASE_FILE := $(shell dirname "$$(readlink -f "$$(command -v $(JAVA))")")/../release
+JDK_RELEASE := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JDK_RELEASE_FILE) 2>/dev/null)
+ARCHIVE_KIND := $(if $(shell [ "$(JDK_RELEASE)" -ge 25 ] 2>/dev/null && echo aot),aot,jsa)
+ARCHIVE := target/echoloop-$(firstword $(shell cat $(JDK_RELEASE_FILE) 2>/dev/null | cksum)).$(ARCHIVE_KIND)
+ARCHIVE_CREATE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCacheOutput,-XX:ArchiveClassesAtExit)=$(ARCHIVE)
+ARCHIVE_USE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCache,-XX:SharedArchiveFile)=$(ARCHIVE)
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test package clean soak dev-cert
+.PHONY: help run demo-command serve test package clean soak dev-cert
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: $(JAR) ## Run the demo: a server on a free port, three clients, graceful shutdown
-	$(JAVA) $(JVM_OPTIONS) -jar $(JAR) demo
+DEMO_COMMAND = $(JAVA) $(JVM_OPTIONS) $(DEMO_JVM_OPTIONS) $$([ -f $(ARCHIVE) ] && echo $(ARCHIVE_USE)) -jar $(JAR) demo
+
+run: $(JAR) $(ARCHIVE) ## Run the demo: a server on a free port, three clients, graceful shutdown
+	$(DEMO_COMMAND)
+
+# Prints the java command `make run` uses, for the benchmark to time exactly that.
+demo-command: $(JAR) $(ARCHIVE)
+	@echo $(DEMO_COMMAND)
 
 serve: $(JAR) ## Serve on the configured port (conf/config.json) until Ctrl-C or SIGTERM
 	$(JAVA) $(JVM_OPTIONS) -jar $(JAR)
@@ -22,10 +43,14 @@ serve: $(JAR) ## Serve on the configured port (conf/config.json) until Ctrl-C or
 test: ## Run the test suite (unit and end-to-end, real sockets on loopback)
 	mvn -B -Dstyle.color=never test
 
-package: $(JAR) ## Build the fat jar target/echoloop.jar
+package: $(JAR) $(ARCHIVE) ## Build the fat jar target/echoloop.jar and the demo's startup archive for the JDK in JAVA
 
 $(JAR): $(SOURCES)
 	$(MVN) package -DskipTests
+
+# A failed training run leaves no archive, and `make run` then starts without one.
+$(ARCHIVE): $(JAR) conf/jvm.options
+	$(JAVA) $(JVM_OPTIONS) $(DEMO_JVM_OPTIONS) $(ARCHIVE_CREATE) -jar $(JAR) demo > /dev/null || rm -f $@
 
 clean: ## Remove build output
 	$(MVN) clean

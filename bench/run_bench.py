@@ -11,6 +11,7 @@ import csv
 import json
 import platform
 import re
+import shlex
 import shutil
 import signal
 import statistics
@@ -66,10 +67,10 @@ def loadgen_command(jvm, jar, scenario, port, timing, json_file, label):
             "--json", str(json_file), "--label", label]
 
 
-def demo_commands(jvm, jar):
-    """The demo as `make run` starts it, against the seed's __main__ in Python 3."""
-    return {"echoloop": [JAVA, *jvm, "-jar", str(jar), "demo"],
-            "python-seed": [sys.executable, str(SEED_DEMO)]}
+def demo_commands(jvm, jar, demo_command):
+    """The demo as `make run` starts it (make prints that command), against the seed's __main__ in Python 3."""
+    echoloop = shlex.split(demo_command) if demo_command else [JAVA, *jvm, "-jar", str(jar), "demo"]
+    return {"echoloop": echoloop, "python-seed": [sys.executable, str(SEED_DEMO)]}
 
 
 @dataclass(frozen=True)
@@ -232,10 +233,10 @@ def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing):
     return record
 
 
-def run_demo(jvm, jar, runs):
+def run_demo(jvm, jar, runs, demo_command):
     """Wall time of the whole demo program, echoloop's against the Python seed's, alternating."""
     records = []
-    commands = demo_commands(jvm, jar)
+    commands = demo_commands(jvm, jar, demo_command)
     for run in range(1, runs + 1):
         for name, argv in commands.items():
             started = time.monotonic()
@@ -400,6 +401,7 @@ def machine_info(jvm):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo-command", help="the java command that runs echoloop's demo (make demo-command prints it)")
     parser.add_argument("--quick", action="store_true", help="one short round of fewer scenarios (~2 min)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, or 1 with --quick)")
     parser.add_argument("--scenarios", help=f"comma-separated, from: {','.join(SCENARIOS)},demo")
@@ -456,7 +458,7 @@ def main():
                       f"{scenario.metric}={fmt(value)} errors={record['errors']}"
                       + (f" ({record['error']})" if record.get("error") else ""), flush=True)
     if args.demo:
-        records += run_demo(jvm, args.jar, timing.demo_runs)
+        records += run_demo(jvm, args.jar, timing.demo_runs, args.demo_command)
         print(f"[{time.monotonic() - started:6.0f}s] demo done", flush=True)
 
     # The demo always compares with the Python seed, whichever servers ran.
