@@ -5,13 +5,17 @@ import dev.echoloop.framing.Framer;
 import dev.echoloop.framing.Framing;
 import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.ops.EchoMetrics.Rejection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
@@ -22,17 +26,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * One client connection, from the bytes it sends to the replies it gets: read, frame, reply, and hold reading back
  * while the client does not take its replies.
+ *
+ * <p>It works on Netty's buffers through Vert.x's {@link NetSocketInternal} rather than on {@code Buffer}s: the public
+ * handler copies every read from Netty's pooled direct memory onto the heap, and Netty copies heap replies back into
+ * direct memory to write them. Here a {@code raw} reply is the thread-name prefix and the very buffer that was read,
+ * joined without copying and written once.
  */
 final class EchoConnection implements FrameSink {
 
   private static final Logger log = LoggerFactory.getLogger(EchoConnection.class);
   private static final Logger accessLog = LoggerFactory.getLogger("echoloop.access");
 
-  private final NetSocket socket;
+  private final NetSocketInternal socket;
   private final Framing framing;
   private final Framer framer;
-  private final Buffer replyPrefix;
-  private final Buffer trailer;
+  private final ByteBuf replyPrefix;
   private final EchoMetrics metrics;
   private final boolean logAccess;
   private final long openedNanos = System.nanoTime();
@@ -42,12 +50,14 @@ final class EchoConnection implements FrameSink {
   /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
   private String endReason = "client closed";
 
-  EchoConnection(NetSocket socket, EchoConfig config, Buffer replyPrefix, EchoMetrics metrics) {
-    this.socket = socket;
+  /**
+   * @param replyPrefix the event loop's {@code "<thread>: "}, shared and never released, so each reply takes a duplicate
+   */
+  EchoConnection(NetSocket socket, EchoConfig config, ByteBuf replyPrefix, EchoMetrics metrics) {
+    this.socket = (NetSocketInternal) socket;
     this.framing = config.framing();
     this.framer = framing.newFramer(config.maxFrameBytes());
     this.replyPrefix = replyPrefix;
-    this.trailer = framing.trailer();
     this.metrics = metrics;
     this.logAccess = config.accessLog();
   }
@@ -55,7 +65,7 @@ final class EchoConnection implements FrameSink {
   /** Starts serving; {@code onClosed} runs once when the connection is gone, however it ended. */
   void serve(Runnable onClosed) {
     watchChannelEvents();
-    socket.handler(this::received);
+    socket.messageHandler(this::received);
     socket.exceptionHandler(failure -> {
       endReason = "failed: " + failure.getMessage();
       log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString());
@@ -70,14 +80,23 @@ final class EchoConnection implements FrameSink {
     });
   }
 
-  private void received(Buffer chunk) {
-    if (chunk.length() == 0) {
+  private void received(Object message) {
+    if (!(message instanceof ByteBuf data)) {
+      ReferenceCountUtil.release(message);
+      return;
+    }
+    if (!data.isReadable()) {
+      data.release();
       endOfInput();
       return;
     }
-    bytesIn += chunk.length();
-    metrics.received(chunk.length());
-    framer.feed(chunk, this);
+    bytesIn += data.readableBytes();
+    metrics.received(data.readableBytes());
+    if (framer == null) {
+      reply(data);
+    } else {
+      framer.feed(BufferInternal.safeBuffer(data), this);
+    }
     if (socket.writeQueueFull()) {
       // The client is not reading its replies fast enough: stop reading its requests until they drain.
       socket.pause();
@@ -87,22 +106,27 @@ final class EchoConnection implements FrameSink {
 
   @Override
   public void record(Buffer payload) {
-    int replyLength = replyPrefix.length() + payload.length();
-    Buffer header = framing.header(replyLength);
+    reply(((BufferInternal) payload).getByteBuf());
+  }
+
+  /** Writes {@code header + "<thread>: " + payload + trailer} as one message; the write releases the payload. */
+  private void reply(ByteBuf payload) {
+    int replyLength = replyPrefix.readableBytes() + payload.readableBytes();
+    CompositeByteBuf reply = Unpooled.compositeBuffer(4);
+    ByteBuf header = framing.header(replyLength);
     if (header != null) {
-      socket.write(header);
-      replyLength += header.length();
+      reply.addComponent(true, header);
     }
-    // Separate writes of one read batch are flushed together, and the payload is sent back without a copy.
-    socket.write(replyPrefix);
-    socket.write(payload);
+    reply.addComponent(true, replyPrefix.duplicate());
+    reply.addComponent(true, payload);
+    ByteBuf trailer = framing.trailer();
     if (trailer != null) {
-      socket.write(trailer);
-      replyLength += trailer.length();
+      reply.addComponent(true, trailer);
     }
     messages++;
-    bytesOut += replyLength;
-    metrics.replied(replyLength);
+    bytesOut += reply.readableBytes();
+    metrics.replied(reply.readableBytes());
+    socket.writeMessage(reply);
   }
 
   @Override
@@ -116,7 +140,9 @@ final class EchoConnection implements FrameSink {
 
   /** The client shut its output; everything it sent before has been answered by now. */
   private void endOfInput() {
-    framer.endOfInput(this);
+    if (framer != null) {
+      framer.endOfInput(this);
+    }
     socket.close();
   }
 
@@ -126,7 +152,7 @@ final class EchoConnection implements FrameSink {
    * behind the data that came before it (a real read is never empty), so it is handled in order, paused or not.
    */
   private void watchChannelEvents() {
-    ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
+    ChannelHandlerContext vertxHandler = socket.channelHandlerContext();
     vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     vertxHandler.pipeline().addBefore("handler", "echoloop-events", new ChannelInboundHandlerAdapter() {
       @Override

@@ -2,6 +2,8 @@ package dev.echoloop;
 
 import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.ops.EchoMetrics.Rejection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -35,7 +37,7 @@ public final class TcpServerVerticle extends VerticleBase {
   private EchoConfig config;
   private ServerGroup group;
   private NetServer server;
-  private Buffer replyPrefix;
+  private ByteBuf replyPrefix;
   private Buffer busyMessage;
   private EchoMetrics metrics;
 
@@ -54,12 +56,15 @@ public final class TcpServerVerticle extends VerticleBase {
     group = ServerGroup.of(vertx, deploymentID());
     // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
     String eventLoop = Thread.currentThread().getName();
-    replyPrefix = Buffer.buffer((eventLoop + ": ").getBytes(StandardCharsets.UTF_8));
+    byte[] prefix = (eventLoop + ": ").getBytes(StandardCharsets.UTF_8);
+    // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
+    replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
     busyMessage = config.framing().errorMessage("ERR server busy");
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
-      .setIdleTimeout(config.idleTimeoutSeconds())
+      // Idle means nothing received: watching writes too would hang a listener on every reply's write.
+      .setReadIdleTimeout(config.idleTimeoutSeconds())
       .setIdleTimeoutUnit(TimeUnit.SECONDS);
     if (config.tls().enabled()) {
       TlsSettings.applyTo(options, config.tls());

@@ -1,5 +1,7 @@
 package dev.echoloop.framing;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -20,28 +22,30 @@ public enum Framing {
   /** One reply per length-prefixed frame, itself length-prefixed. */
   LENGTH;
 
-  private static final Buffer NEWLINE = Buffer.buffer("\n");
+  /** Shared by every line reply; each takes a duplicate, and nobody can release it. */
+  private static final ByteBuf NEWLINE = Unpooled.unreleasableBuffer(Unpooled.directBuffer(1).writeByte('\n'));
 
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** The framer that cuts records out of the stream, or null for {@code raw}, where every read is one message. */
   public Framer newFramer(int maxFrameBytes) {
     return switch (this) {
-      case RAW -> new RawFramer();
+      case RAW -> null;
       case LINE -> new LineFramer(maxFrameBytes);
       case LENGTH -> new LengthFramer(maxFrameBytes);
     };
   }
 
   /** What goes before a reply of {@code replyLength} bytes, or null. */
-  public Buffer header(int replyLength) {
-    return this == LENGTH ? Buffer.buffer(LengthFramer.HEADER_BYTES).appendInt(replyLength) : null;
+  public ByteBuf header(int replyLength) {
+    return this == LENGTH ? Unpooled.buffer(LengthFramer.HEADER_BYTES).writeInt(replyLength) : null;
   }
 
   /** What goes after a reply, or null. */
-  public Buffer trailer() {
-    return this == LINE ? NEWLINE : null;
+  public ByteBuf trailer() {
+    return this == LINE ? NEWLINE.duplicate() : null;
   }
 
   /** A one-line error in this framing: length-prefixed for {@code length}, newline-terminated otherwise. */

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * echoloop's own metrics for one server instance, tagged with its event loop, beside Vert.x's {@code vertx_net_server_*}.
- * When metrics are off (no admin port) every meter is a no-op, so the data path does not pay for them.
+ * When metrics are off (no admin port) the per-message counters are skipped, so the data path does not pay for them.
  */
 public final class EchoMetrics {
 
@@ -21,6 +21,7 @@ public final class EchoMetrics {
     FRAME_TOO_LONG, INVALID_FRAME, BUSY, IDLE_TIMEOUT, TLS
   }
 
+  private final boolean enabled;
   private final AtomicInteger openConnections = new AtomicInteger();
   private final Counter replies;
   private final Counter bytesReceived;
@@ -29,7 +30,8 @@ public final class EchoMetrics {
 
   public EchoMetrics(String eventLoop) {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
-    if (registry == null) {
+    enabled = registry != null;
+    if (!enabled) {
       registry = new CompositeMeterRegistry();
     }
     Gauge.builder("echoloop.connections.open", openConnections, AtomicInteger::get)
@@ -55,12 +57,16 @@ public final class EchoMetrics {
   }
 
   public void received(int bytes) {
-    bytesReceived.increment(bytes);
+    if (enabled) {
+      bytesReceived.increment(bytes);
+    }
   }
 
   public void replied(int bytes) {
-    replies.increment();
-    bytesSent.increment(bytes);
+    if (enabled) {
+      replies.increment();
+      bytesSent.increment(bytes);
+    }
   }
 
   public void rejected(Rejection reason) {
