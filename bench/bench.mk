@@ -13,7 +13,7 @@ BENCH_SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # The demo is timed as `make run` starts it, on the benchmark's JDK (with that JDK's startup archive).
 BENCH_DEMO_COMMAND = $$($(MAKE) -s --no-print-directory demo-command JAVA=$(BENCH_JAVA_HOME)/bin/java)
 
-bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~10 min)
+bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~12 min)
 	python3 bench/run_bench.py --demo-command "$(BENCH_DEMO_COMMAND)" $(BENCH_ARGS)
 
 bench-quick: package bench-peers bench-tools ## One short benchmark round (~2 min)

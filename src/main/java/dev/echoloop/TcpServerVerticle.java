@@ -77,7 +77,11 @@ public final class TcpServerVerticle extends VerticleBase {
         log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
       });
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
-    return server.listen(port, config.host()).onSuccess(bound -> group.listening(bound.actualPort()));
+    return server.listen(port, config.host())
+      .onSuccess(bound -> group.listening(bound.actualPort()))
+      // One line an operator can act on ("Address already in use"), not a bind stack trace from the launcher.
+      .recover(failure -> Future.failedFuture(new InvalidConfigException(
+        "cannot listen on " + config.host() + ":" + config.port() + ": " + failure.getMessage())));
   }
 
   /** Re-reads the certificate and key files; connections already open keep the certificate they started with. */
