@@ -101,6 +101,19 @@ class LauncherTest {
   }
 
   @Test
+  void portAlreadyInUseStopsTheStartWithOneLineNamingIt() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+         LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+           "-conf", "{\"port\":" + taken.getLocalPort() + ",\"instances\":2}")) {
+      assertThat(server.awaitExit(30)).isNotZero();
+      assertThat(server.output())
+        .anyMatch(line -> line.contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+          && line.endsWith("Address already in use"))
+        .noneMatch(line -> line.startsWith("\tat "));
+    }
+  }
+
+  @Test
   void demoPrintsThreeRepliesFromEventLoopsAndExitsZero() throws Exception {
     try (LaunchedProcess demo = LaunchedProcess.java(Map.of(), LAUNCHER, "demo")) {
       assertThat(demo.awaitExit(30)).isZero();
