@@ -40,6 +40,7 @@ class OperationsTest {
   void deployServerWithAdmin() throws Exception {
     vertx = Vertx.builder().with(Metrics.enable(new VertxOptions())).build();
     EchoConfig config = TestConfigs.loopback(2).with("framing", "line").with("shutdownTimeoutSeconds", 30)
+      .with("accessLog", true)
       .with("admin", new JsonObject().put("port", 0));
     server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
     AdminVerticle admin = server.startAdmin(config.admin()).await(10, TimeUnit.SECONDS);

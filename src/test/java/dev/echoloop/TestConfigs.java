@@ -2,7 +2,10 @@ package dev.echoloop;
 
 import io.vertx.core.json.JsonObject;
 
-/** Configurations for tests: loopback, a port chosen by the OS, and short timeouts so a failing test fails fast. */
+/**
+ * Configurations for tests: loopback, a port chosen by the OS, short timeouts so a failing test fails fast, and no
+ * access log (the connection-storm tests would print ten thousand lines; the access log has its own test).
+ */
 final class TestConfigs {
 
   private TestConfigs() {
@@ -14,6 +17,7 @@ final class TestConfigs {
       .put("port", 0)
       .put("instances", instances)
       .put("clientTimeoutSeconds", 3)
-      .put("shutdownTimeoutSeconds", 2));
+      .put("shutdownTimeoutSeconds", 2)
+      .put("accessLog", false));
   }
 }

@@ -2,7 +2,6 @@ package dev.echoloop.bench;
 
 import io.vertx.core.Future;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 
@@ -45,10 +44,6 @@ final class ConnectPerRequestLoad implements Load {
 
   @Override
   public String progress() {
-    double seconds = window.elapsedSeconds();
-    if (seconds == 0) {
-      return String.format(Locale.ROOT, "cpr warming up, errors %d", errors.count());
-    }
-    return String.format(Locale.ROOT, "cpr %.0f s: %.0f conn/s, errors %d", seconds, completed.sum() / seconds, errors.count());
+    return window.rateProgress("cpr", "conn/s", completed.sum(), errors.count());
   }
 }

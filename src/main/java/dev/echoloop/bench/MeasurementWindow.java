@@ -3,6 +3,7 @@ package dev.echoloop.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,5 +56,14 @@ final class MeasurementWindow {
     } else {
       vertx.setTimer(TimeUnit.SECONDS.toMillis(seconds), timer -> action.run());
     }
+  }
+
+  /** The progress line of a rate workload: "rr 4 s: 81234 req/s, errors 0", or that it is still warming up. */
+  String rateProgress(String mode, String unit, long count, long errors) {
+    double seconds = elapsedSeconds();
+    if (seconds == 0) {
+      return String.format(Locale.ROOT, "%s warming up, errors %d", mode, errors);
+    }
+    return String.format(Locale.ROOT, "%s %.0f s: %.0f %s, errors %d", mode, seconds, count / seconds, unit, errors);
   }
 }

@@ -2,7 +2,6 @@ package dev.echoloop.bench;
 
 import io.vertx.core.Future;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 
@@ -48,10 +47,6 @@ final class RequestResponseLoad implements Load {
 
   @Override
   public String progress() {
-    double seconds = window.elapsedSeconds();
-    if (seconds == 0) {
-      return String.format(Locale.ROOT, "rr warming up, errors %d", errors.count());
-    }
-    return String.format(Locale.ROOT, "rr %.0f s: %.0f req/s, errors %d", seconds, completed.sum() / seconds, errors.count());
+    return window.rateProgress("rr", "req/s", completed.sum(), errors.count());
   }
 }
