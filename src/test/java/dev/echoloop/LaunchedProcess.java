@@ -72,6 +72,10 @@ final class LaunchedProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   /** Sends SIGTERM, as an operator or a container runtime would. */
   void terminate() {
     // Process.destroy() would also close our end of the output pipe, losing what the process logs while it stops.

@@ -87,6 +87,31 @@ class TlsTest {
   }
 
   @Test
+  void handshakeThatNeverStartsIsClosedAfterTheHandshakeTimeout(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none").with("tls.handshakeTimeoutSeconds", 1);
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    try (BlockingClient silent = new BlockingClient(server.port()); BlockingClient proper = new BlockingClient(server.port())) {
+      long started = System.nanoTime();
+      assertThat(silent.readToEnd()).isEmpty();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(500L, 8_000L);
+      assertThat(exchangeOnce(vertx, trusting(), server.port())).endsWith(": probe");
+    }
+  }
+
+  @Test
+  void sighupMakesTheLaunchedServerReloadItsCertificate() throws Exception {
+    String conf = new JsonObject().put("port", 0).put("instances", 1).put("tls", new JsonObject()
+      .put("enabled", true).put("certPath", certs.serverCert.toString()).put("keyPath", certs.serverKey.toString())).encode();
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), EcholoopApplication.class.getName(),
+      TcpServerVerticle.class.getName(), "-conf", conf)) {
+      server.awaitLine("echoloop listening on", 30);
+      certs.renewServer("renewed");
+      new ProcessBuilder("kill", "-HUP", String.valueOf(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
+      server.awaitLine("TLS certificate reloaded from", 10);
+    }
+  }
+
+  @Test
   void opensslSClientGetsItsReply(Vertx vertx) throws Exception {
     EchoConfig config = tlsConfig("none").with("idleTimeoutSeconds", 1);
     TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
