@@ -26,8 +26,9 @@ public final class Demo {
     EchoConfig config;
     Vertx vertx;
     try {
-      // As in the Python example, port 0: any free port, whatever the configuration says.
-      config = configLoader.loadBeforeVertx(new JsonObject()).withPort(0);
+      // As in the Python example, port 0: any free port, whatever the configuration says; and a demonstration's output
+      // is its replies, not an access log.
+      config = configLoader.loadBeforeVertx(new JsonObject()).withPort(0).with("accessLog", false);
       vertx = Vertx.builder().withTransport(config.transport().resolve()).build();
     } catch (InvalidConfigException e) {
       log.error("{}", e.getMessage());

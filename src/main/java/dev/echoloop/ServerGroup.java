@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,7 +25,7 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
   private final AtomicInteger listening = new AtomicInteger();
   private final AtomicInteger stopped = new AtomicInteger();
   private final Promise<Void> drained = Promise.promise();
-  private volatile boolean shuttingDown;
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private volatile int port;
 
   static ServerGroup of(Vertx vertx, String deploymentId) {
@@ -64,8 +65,9 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
     listening.incrementAndGet();
   }
 
-  void shuttingDown() {
-    shuttingDown = true;
+  /** Marks the group as shutting down; true for the first instance to do so, which speaks for the group. */
+  boolean shuttingDown() {
+    return shuttingDown.compareAndSet(false, true);
   }
 
   void stopped() {
@@ -76,7 +78,7 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
 
   @Override
   public String notReadyReason() {
-    if (shuttingDown) {
+    if (shuttingDown.get()) {
       return "shutting down";
     }
     return listening.get() == 0 ? "not listening yet" : null;

@@ -101,8 +101,10 @@ public final class TcpServerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    log.info("shutting down: refusing new connections, open ones get up to {} s to finish", config.shutdownTimeoutSeconds());
-    group.shuttingDown();
+    if (group.shuttingDown()) {
+      log.info("echoloop shutting down: refusing new connections, open ones get up to {} s to finish",
+        config.shutdownTimeoutSeconds());
+    }
     return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS).onComplete(done -> group.stopped());
   }
 
