@@ -13,6 +13,7 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +30,9 @@ public final class TcpServerVerticle extends VerticleBase {
 
   /** Publishing on this local event-bus address makes every server instance re-read its TLS certificate. */
   public static final String RELOAD_TLS_ADDRESS = "echoloop.tls.reload";
+
+  /** How often the certificate and key files are checked for a renewal. */
+  static final long CERTIFICATE_CHECK_MILLIS = 5_000;
 
   /** Vert.x gives each instance its own random port for 0, but shares a negative port under one random port. */
   private static final int SHARED_RANDOM_PORT = -1;
@@ -69,6 +73,7 @@ public final class TcpServerVerticle extends VerticleBase {
     if (config.tls().enabled()) {
       TlsSettings.applyTo(options, config.tls());
       vertx.eventBus().localConsumer(RELOAD_TLS_ADDRESS, reload -> reloadCertificate());
+      watchCertificateFiles();
     }
     server = vertx.createNetServer(options)
       .connectHandler(this::accept)
@@ -82,6 +87,25 @@ public final class TcpServerVerticle extends VerticleBase {
       // One line an operator can act on ("Address already in use"), not a bind stack trace from the launcher.
       .recover(failure -> Future.failedFuture(new InvalidConfigException(
         "cannot listen on " + config.host() + ":" + config.port() + ": " + failure.getMessage())));
+  }
+
+  /**
+   * Renewal tools (certbot, cert-manager) replace the files in place; a changed modification time reloads them, so a
+   * renewal needs neither a restart nor a signal.
+   */
+  private void watchCertificateFiles() {
+    long[] seen = {certificateFilesModified()};
+    vertx.setPeriodic(CERTIFICATE_CHECK_MILLIS, check -> {
+      long modified = certificateFilesModified();
+      if (modified != seen[0]) {
+        seen[0] = modified;
+        reloadCertificate();
+      }
+    });
+  }
+
+  private long certificateFilesModified() {
+    return new File(config.tls().certPath()).lastModified() + new File(config.tls().keyPath()).lastModified();
   }
 
   /** Re-reads the certificate and key files; connections already open keep the certificate they started with. */

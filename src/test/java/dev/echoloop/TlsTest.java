@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +98,16 @@ class TlsTest {
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(500L, 8_000L);
       assertThat(exchangeOnce(vertx, trusting(), server.port())).endsWith(": probe");
     }
+  }
+
+  @Test
+  void renewedCertificateFilesAreServedWithoutASignal(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=server");
+    certs.renewServer("renewed by a renewal tool");
+    // Some file systems keep modification times to the second: make the change visible however coarse they are.
+    Files.setLastModifiedTime(certs.serverCert, FileTime.fromMillis(System.currentTimeMillis() + 2_000));
+    Eventually.holds(() -> "CN=renewed by a renewal tool".equals(serverCommonName(vertx, server.port())));
   }
 
   @Test
