@@ -16,7 +16,7 @@ BENCH_DEMO_COMMAND = $$($(MAKE) -s --no-print-directory demo-command JAVA=$(BENC
 bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~12 min)
 	python3 bench/run_bench.py --demo-command "$(BENCH_DEMO_COMMAND)" $(BENCH_ARGS)
 
-bench-quick: package bench-peers bench-tools ## One short benchmark round (~2 min)
+bench-quick: package bench-peers bench-tools ## One short benchmark round (~3 min)
 	python3 bench/run_bench.py --quick --demo-command "$(BENCH_DEMO_COMMAND)" $(BENCH_ARGS)
 
 bench-peers: $(BENCH_PEERS_JAR)

@@ -402,7 +402,7 @@ def machine_info(jvm):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo-command", help="the java command that runs echoloop's demo (make demo-command prints it)")
-    parser.add_argument("--quick", action="store_true", help="one short round of fewer scenarios (~2 min)")
+    parser.add_argument("--quick", action="store_true", help="one short round of fewer scenarios (~3 min)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, or 1 with --quick)")
     parser.add_argument("--scenarios", help=f"comma-separated, from: {','.join(SCENARIOS)},demo")
     parser.add_argument("--memory-rounds", type=int, default=1,

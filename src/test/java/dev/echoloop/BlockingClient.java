@@ -3,7 +3,6 @@ package dev.echoloop;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -79,10 +78,6 @@ final class BlockingClient implements AutoCloseable {
   void reset() throws IOException {
     socket.setSoLinger(true, 0);
     socket.close();
-  }
-
-  InputStream input() {
-    return in;
   }
 
   @Override
