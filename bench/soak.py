@@ -216,13 +216,16 @@ def main():
         server.kill()
         exit_code = "killed"
     reader.join(timeout=5)
-    server_errors = sum(1 for line in output if " ERROR " in line or "Exception" in line)
+    error_lines = [line.rstrip() for line in output if " ERROR " in line or "Exception" in line]
+    server_errors = len(error_lines)
 
     lost = counters.sent - counters.replied
     print("sent=%d replied=%d lost=%d bad_clients=%d server_errors=%d rss_mb=%d" % (
         counters.sent, counters.replied, lost, counters.bad_clients, server_errors, peak_rss))
     for failure in counters.failures[:5]:
         print("soak: " + failure, file=sys.stderr)
+    for line in error_lines[:5]:
+        print("soak: server: " + line[:300], file=sys.stderr)
     if stuck:
         print("soak: %d clients still running at the deadline" % stuck, file=sys.stderr)
     if exit_code != 0:
