@@ -74,6 +74,16 @@ def good_client(port, client_id, deadline, counters):
             sequence += PIPELINE
 
 
+def read_to_end(sock):
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+
+
 def expect_reply(sock, record):
     replies, _ = read_lines(sock, 1)
     if not replies[0].endswith(b": " + record):
@@ -98,12 +108,7 @@ def bad_half_close(port, max_frame):
     with connect(port) as sock:
         sock.sendall(b"one\ntwo\nlast")
         sock.shutdown(socket.SHUT_WR)
-        received = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
+        received = read_to_end(sock)
         lines = received.split(b"\n")
         if len(lines) != 4 or not lines[2].endswith(b": last"):
             raise AssertionError("half-close replies: %r" % received[:200])
@@ -124,12 +129,7 @@ def bad_connect_close_storm(port, max_frame):
 def bad_oversized_line(port, max_frame):
     with connect(port) as sock:
         sock.sendall(b"z" * (max_frame + 1))
-        received = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
+        received = read_to_end(sock)
         if received != b"ERR frame too long (max %d bytes)\n" % max_frame:
             raise AssertionError("oversized line got %r" % received[:200])
 
