@@ -35,6 +35,21 @@ class SeedClientTest {
     ctx.completeNow();
   }
 
+  @Test
+  void pythonSeedClientReceivesThreeRepliesFromTheLaunchedServer() throws Exception {
+    assumeTrue(pythonAvailable(), "python3 is not installed (.ci/run installs it)");
+    Path script = Path.of(getClass().getResource("/seed_client.py").toURI());
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), EcholoopApplication.class.getName(),
+      TcpServerVerticle.class.getName(), "-instances", "4", "-conf", "{\"port\":0}")) {
+      String port = server.awaitLine("echoloop listening on 127\\.0\\.0\\.1:(\\d+)", 30);
+      try (LaunchedProcess client = LaunchedProcess.start(Map.of(), List.of("python3", script.toString(), "127.0.0.1", port))) {
+        assertThat(client.awaitExit(30)).isZero();
+        assertThat(client.output()).hasSize(3)
+          .allMatch(line -> line.matches("Client received: vert\\.x-eventloop-thread-\\d+: Hello from client\\d"));
+      }
+    }
+  }
+
   private static boolean pythonAvailable() {
     try {
       return new ProcessBuilder("python3", "--version").start().waitFor(10, TimeUnit.SECONDS);
