@@ -167,7 +167,8 @@ public record EchoConfig(
     return flat;
   }
 
-  static String lowerCase(Enum<?> constant) {
+  /** How an enum value is written in the configuration: its name in lower case ({@code "io_uring"}). */
+  public static String lowerCase(Enum<?> constant) {
     return constant.name().toLowerCase(Locale.ROOT);
   }
 

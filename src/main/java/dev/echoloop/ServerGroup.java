@@ -30,8 +30,12 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
 
   static ServerGroup of(Vertx vertx, String deploymentId) {
     LocalMap<String, ServerGroup> groups = vertx.sharedData().getLocalMap(MAP);
+    ServerGroup existing = groups.get(deploymentId);
+    if (existing != null) {
+      return existing;
+    }
     ServerGroup created = new ServerGroup();
-    ServerGroup existing = groups.putIfAbsent(deploymentId, created);
+    existing = groups.putIfAbsent(deploymentId, created);
     return existing != null ? existing : created;
   }
 

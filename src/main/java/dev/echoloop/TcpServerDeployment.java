@@ -26,7 +26,7 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     int instances = config.instances();
     String transport = vertx.isNativeTransportEnabled() ? config.transport().resolve().name() : "nio";
     log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", config.host(), port, instances,
-      instances == 1 ? "" : "s", config.framing().configName(), transport);
+      instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
     return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
   }
 

@@ -2,7 +2,6 @@ package dev.echoloop;
 
 import io.vertx.core.transport.Transport;
 
-import java.util.Locale;
 
 /** Which Netty transport the event loops use: the {@code transport} configuration key. */
 public enum TransportChoice {
@@ -13,9 +12,6 @@ public enum TransportChoice {
   EPOLL,
   IO_URING;
 
-  public String configName() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   /**
    * The transport to build Vert.x with. An explicitly named transport that cannot load here is a configuration error,
@@ -33,7 +29,8 @@ public enum TransportChoice {
     };
     if (transport == null || !transport.available()) {
       Throwable cause = transport == null ? null : transport.unavailabilityCause();
-      throw new InvalidConfigException("invalid configuration: transport=\"" + configName() + "\" is not available here"
+      throw new InvalidConfigException("invalid configuration: transport=\"" + EchoConfig.lowerCase(this)
+        + "\" is not available here"
         + (cause == null ? "" : " (" + cause.getMessage() + ")"));
     }
     return transport;

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * How a connection's bytes are cut into messages, and how replies and errors are framed in return.
@@ -25,9 +24,6 @@ public enum Framing {
   /** Shared by every line reply; each takes a duplicate, and nobody can release it. */
   private static final ByteBuf NEWLINE = Unpooled.unreleasableBuffer(Unpooled.directBuffer(1).writeByte('\n'));
 
-  public String configName() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 
   /** The framer that cuts records out of the stream, or null for {@code raw}, where every read is one message. */
   public Framer newFramer(int maxFrameBytes) {
