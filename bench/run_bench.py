@@ -60,7 +60,7 @@ COLORS = {"echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c
 
 
 def loadgen_command(jvm, jar, scenario, port, timing, json_file, label):
-    return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.bench.LoadGenerator",
+    return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.loadgen.LoadGenerator",
             "--mode", scenario.mode, "--host", HOST, "--port", str(port),
             "--connections", str(scenario.connections), "--size", str(scenario.size),
             "--duration", str(timing.duration), "--warmup", str(timing.warmup),
@@ -411,7 +411,7 @@ def parse_args():
     parser.add_argument("--jar", type=Path, default=ROOT / "target" / "echoloop.jar",
                         help="echoloop's jar, also holding the load generator and the demo")
     parser.add_argument("--loadgen-jar", type=Path,
-                        help="take dev.echoloop.bench.LoadGenerator from this jar instead (e.g. an older echoloop)")
+                        help="take dev.echoloop.loadgen.LoadGenerator from this jar instead (e.g. an older echoloop)")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.loadgen_jar = args.loadgen_jar or args.jar

@@ -1,5 +1,12 @@
 package dev.echoloop;
 
+import dev.echoloop.client.ClientException;
+import dev.echoloop.client.ClientVerticle;
+import dev.echoloop.config.ConfigLoader;
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.config.InvalidConfigException;
+import dev.echoloop.tcp.TcpServerDeployment;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;

@@ -1,5 +1,12 @@
 package dev.echoloop;
 
+import dev.echoloop.client.ClientVerticle;
+import dev.echoloop.config.ConfigLoader;
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.config.InvalidConfigException;
+import dev.echoloop.tcp.TcpServerDeployment;
+import dev.echoloop.tcp.TcpServerVerticle;
+
 import dev.echoloop.ops.LogFormats;
 import dev.echoloop.ops.Metrics;
 import io.vertx.core.Vertx;

@@ -1,5 +1,10 @@
 package dev.echoloop;
 
+import dev.echoloop.client.ClientVerticle;
+import dev.echoloop.tcp.TcpServerVerticle;
+import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.LaunchedProcess;
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,5 +1,10 @@
 package dev.echoloop;
 
+import dev.echoloop.tcp.TcpServerDeployment;
+import dev.echoloop.tcp.TcpServerVerticle;
+import dev.echoloop.testing.LaunchedProcess;
+import dev.echoloop.testing.TestConfigs;
+
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;

@@ -1,6 +1,6 @@
 package dev.echoloop.ops;
 
-import dev.echoloop.AdminConfig;
+import dev.echoloop.config.AdminConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

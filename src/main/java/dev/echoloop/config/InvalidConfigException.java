@@ -1,0 +1,12 @@
+package dev.echoloop.config;
+
+/**
+ * A configuration value that echoloop refuses to start with. The message is one line that names the key and the
+ * offending value, so it is printed as is, without a stack trace.
+ */
+public final class InvalidConfigException extends RuntimeException {
+
+  public InvalidConfigException(String message) {
+    super(message, null, false, false);
+  }
+}

@@ -1,0 +1,44 @@
+package dev.echoloop.loadgen;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Counts errors from every event loop and keeps the first one's description for the final report. */
+final class ErrorTally {
+
+  private static final Logger log = LoggerFactory.getLogger(ErrorTally.class);
+
+  private final LongAdder count = new LongAdder();
+  private final AtomicReference<String> first = new AtomicReference<>();
+
+  void record(String description) {
+    record(1, description);
+  }
+
+  void record(String what, Throwable cause) {
+    record(1, what + ": " + describe(cause));
+  }
+
+  void record(long errors, String description) {
+    count.add(errors);
+    first.compareAndSet(null, description);
+    log.debug("{} error(s): {}", errors, description);
+  }
+
+  long count() {
+    return count.sum();
+  }
+
+  Optional<String> first() {
+    return Optional.ofNullable(first.get());
+  }
+
+  /** Netty's connect failures carry the address in their message; a bare class name is the fallback. */
+  static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  }
+}

@@ -1,0 +1,217 @@
+package dev.echoloop.loadgen;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.net.NetClient;
+import dev.echoloop.config.TlsConfig;
+import dev.echoloop.config.TlsConfig.ClientAuthMode;
+import dev.echoloop.config.TlsSettings;
+import io.vertx.core.net.NetClientOptions;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Load generator for echoloop and its rival servers: drives one workload against a loopback port,
+ * prints a summary line (and optionally JSON), and exits 0 without errors, 1 with errors, 2 on bad usage.
+ */
+@Command(
+    name = "LoadGenerator",
+    sortOptions = false,
+    description = "Drives an echo server on loopback with one workload: rr, cpr, stream or idle.")
+public final class LoadGenerator implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(LoadGenerator.class);
+
+  /** The bench must never send traffic anywhere but this machine. */
+  private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "::1");
+  private static final int CONNECT_TIMEOUT_MS = 5000;
+  private static final int MAX_SIZE = 1024 * 1024;
+  /** Slack past warm-up + duration for opening, draining and closing; the loads' own timers end sooner. */
+  private static final int SAFETY_MARGIN_SECONDS = 20;
+  private static final int CLOSE_TIMEOUT_SECONDS = 5;
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  private boolean helpRequested;
+
+  @Option(names = "--mode", required = true, description = "rr, cpr, stream or idle.")
+  private Mode mode;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "127.0.0.1 or ::1 (default: ${DEFAULT-VALUE}).")
+  private String host;
+
+  @Option(names = "--port", required = true, description = "The server's port.")
+  private int port;
+
+  @Option(names = "--connections",
+      description = "Connections (rr 64, stream 1, idle 10000) or cpr workers (16).")
+  private Integer connections;
+
+  @Option(names = "--size", description = "Bytes per request (rr, idle: 64) or per write (stream: 16384).")
+  private Integer size;
+
+  @Option(names = "--duration", defaultValue = "10", description = "Measured (or idle) seconds (default: ${DEFAULT-VALUE}).")
+  private int durationSeconds;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Uncounted seconds before measuring (default: ${DEFAULT-VALUE}).")
+  private int warmupSeconds;
+
+  @Option(names = "--json", description = "Also write the result as a JSON object to this file.")
+  private Path jsonFile;
+
+  @Option(names = "--label", defaultValue = "", description = "A name for this run, copied into the output.")
+  private String label;
+
+  @Option(names = "--tls", description = "Connect with TLS, trusting the JDK's CAs unless --trust or --trust-all says otherwise.")
+  private boolean tls;
+
+  @Option(names = "--trust", paramLabel = "FILE", description = "With --tls: the CA certificates (PEM) to trust the server with.")
+  private String trustPath;
+
+  @Option(names = "--trust-all", description = "With --tls: accept any server certificate (development only; warned about).")
+  private boolean trustAll;
+
+  @Option(names = "--event-loops", defaultValue = "1", description = "Client event loops (default: ${DEFAULT-VALUE}).")
+  private int eventLoops;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new LoadGenerator()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    LoadOptions options = validatedOptions();
+    // Native epoll when the jar carries it (fewer syscalls per request), NIO otherwise.
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(options.eventLoops())
+        .setPreferNativeTransport(true));
+    log.debug("native transport: {}", vertx.isNativeTransportEnabled());
+    try {
+      Optional<BenchResult> result = runLoad(vertx, options);
+      if (result.isEmpty()) {
+        return CommandLine.ExitCode.SOFTWARE;
+      }
+      // Reported before closing: closing thousands of idle connections can take seconds.
+      report(result.get());
+      return result.get().errors() == 0 ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+    } finally {
+      closeQuietly(vertx);
+    }
+  }
+
+  private LoadOptions validatedOptions() {
+    if (!LOOPBACK_HOSTS.contains(host)) {
+      throw usageError("--host must be 127.0.0.1 or ::1: the bench only ever targets loopback, got '" + host + "'");
+    }
+    if (port < 1 || port > 65535) {
+      throw usageError("--port must be 1..65535, got " + port);
+    }
+    int connectionCount = connections == null ? mode.defaultConnections() : connections;
+    if (connectionCount < 1 || connectionCount > RequestMessage.MAX_CONNECTIONS) {
+      throw usageError("--connections must be 1.." + RequestMessage.MAX_CONNECTIONS + ", got " + connectionCount);
+    }
+    int byteCount = mode == Mode.CPR ? 0 : size == null ? mode.defaultSize() : size;
+    int minSize = mode == Mode.STREAM ? 1 : RequestMessage.MIN_SIZE;
+    if (mode != Mode.CPR && (byteCount < minSize || byteCount > MAX_SIZE)) {
+      throw usageError("--size must be " + minSize + ".." + MAX_SIZE + " for " + mode.cliName() + ", got " + byteCount);
+    }
+    if (durationSeconds < 1 || warmupSeconds < 0) {
+      throw usageError("--duration must be at least 1 and --warmup at least 0");
+    }
+    if (eventLoops < 1) {
+      throw usageError("--event-loops must be at least 1, got " + eventLoops);
+    }
+    return new LoadOptions(mode, host, port, connectionCount, byteCount, durationSeconds, warmupSeconds,
+        Optional.ofNullable(jsonFile), label, eventLoops);
+  }
+
+  private ParameterException usageError(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /** Empty when the run could not happen; the reason is already on stderr as one line. */
+  private Optional<BenchResult> runLoad(Vertx vertx, LoadOptions options) {
+    NetClientOptions clientOptions = new NetClientOptions()
+        .setTcpNoDelay(true)
+        .setConnectTimeout(CONNECT_TIMEOUT_MS);
+    if (tls) {
+      TlsSettings.applyTo(clientOptions, new TlsConfig(true, "", "", "", ClientAuthMode.NONE,
+          trustPath == null ? "" : trustPath, trustAll, TlsConfig.defaults().handshakeTimeoutSeconds()));
+    }
+    NetClient client = vertx.createNetClient(clientOptions);
+    long budgetSeconds = (long) options.warmupSeconds() + options.durationSeconds() + SAFETY_MARGIN_SECONDS;
+    try {
+      EventLoops loops = EventLoops.deploy(vertx, options.eventLoops()).await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      Load load = loadFor(new LoadEnvironment(vertx, client, loops, options));
+      Optional<ProgressLine> progress = ProgressLine.startIfInteractive(vertx, load::progress);
+      try {
+        return Optional.of(load.run().await(budgetSeconds, TimeUnit.SECONDS));
+      } finally {
+        progress.ifPresent(ProgressLine::stop);
+      }
+    } catch (TimeoutException e) {
+      System.err.println("echoloop bench: the run did not end within " + budgetSeconds + " s; giving up");
+      return Optional.empty();
+    } catch (Exception e) {
+      // Future.await rethrows the failure as is, checked ConnectException included.
+      System.err.println("echoloop bench: " + describeFailure(options, e));
+      return Optional.empty();
+    }
+  }
+
+  private static Load loadFor(LoadEnvironment env) {
+    return switch (env.options().mode()) {
+      case RR -> new RequestResponseLoad(env);
+      case CPR -> new ConnectPerRequestLoad(env);
+      case STREAM -> new StreamLoad(env);
+      case IDLE -> new IdleLoad(env);
+    };
+  }
+
+  private static String describeFailure(LoadOptions options, Throwable failure) {
+    if (failure instanceof ConnectException) {
+      return "cannot connect to " + options.host() + ":" + options.port() + " (" + ErrorTally.describe(failure) + ")";
+    }
+    return ErrorTally.describe(failure);
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      vertx.close().await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      // The result is out already, and the process exit closes whatever is left.
+      log.debug("Vert.x did not close within {} s", CLOSE_TIMEOUT_SECONDS);
+    }
+  }
+
+  private static void report(BenchResult result) throws IOException {
+    System.out.println(result.summary());
+    result.firstError().ifPresent(first -> System.err.println("echoloop bench: "
+        + result.errors() + " error(s); first: " + first));
+    Optional<Path> json = result.options().jsonFile();
+    if (json.isPresent()) {
+      Files.writeString(json.get(), result.toJson().encode() + System.lineSeparator());
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.echoloop.tcp;
+
+import dev.echoloop.ops.AdminVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the instances of one server deployment share across their event loops: the port they bound, the count of open
+ * connections that {@code maxConnections} limits, and whether they are serving, shutting down or drained.
+ *
+ * <p>It lives in a Vert.x local map under the deployment's id, so instances the launcher creates by class name find the
+ * same object as instances created by {@link TcpServerDeployment}.
+ */
+final class ServerGroup implements Shareable, AdminVerticle.Readiness {
+
+  private static final String MAP = "echoloop.server-groups";
+
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger listening = new AtomicInteger();
+  private final AtomicInteger stopped = new AtomicInteger();
+  private final Promise<Void> drained = Promise.promise();
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private volatile int port;
+
+  static ServerGroup of(Vertx vertx, String deploymentId) {
+    LocalMap<String, ServerGroup> groups = vertx.sharedData().getLocalMap(MAP);
+    ServerGroup existing = groups.get(deploymentId);
+    if (existing != null) {
+      return existing;
+    }
+    ServerGroup created = new ServerGroup();
+    existing = groups.putIfAbsent(deploymentId, created);
+    return existing != null ? existing : created;
+  }
+
+  static void forget(Vertx vertx, String deploymentId) {
+    vertx.sharedData().getLocalMap(MAP).remove(deploymentId);
+  }
+
+  /** Takes a connection slot; false when all {@code max} are taken. */
+  boolean tryOpen(int max) {
+    if (openConnections.incrementAndGet() > max) {
+      openConnections.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void closed() {
+    openConnections.decrementAndGet();
+  }
+
+  int openConnections() {
+    return openConnections.get();
+  }
+
+  int port() {
+    return port;
+  }
+
+  void listening(int actualPort) {
+    port = actualPort;
+    listening.incrementAndGet();
+  }
+
+  /** Marks the group as shutting down; true for the first instance to do so, which speaks for the group. */
+  boolean shuttingDown() {
+    return shuttingDown.compareAndSet(false, true);
+  }
+
+  void stopped() {
+    if (stopped.incrementAndGet() >= listening.get()) {
+      drained.tryComplete();
+    }
+  }
+
+  @Override
+  public String notReadyReason() {
+    if (shuttingDown.get()) {
+      return "shutting down";
+    }
+    return listening.get() == 0 ? "not listening yet" : null;
+  }
+
+  @Override
+  public Future<Void> drained() {
+    return drained.future();
+  }
+}

@@ -1,0 +1,51 @@
+package dev.echoloop.tcp;
+
+import dev.echoloop.config.AdminConfig;
+import dev.echoloop.config.EchoConfig;
+
+import dev.echoloop.ops.AdminVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running echo server: all the {@link TcpServerVerticle} instances of one deployment, and the port they share.
+ */
+public record TcpServerDeployment(Vertx vertx, String deploymentId, String host, int port, int instances) {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpServerDeployment.class);
+
+  /** Deploys {@code config.instances()} server instances and announces the address they listen on. */
+  public static Future<TcpServerDeployment> deploy(Vertx vertx, EchoConfig config) {
+    return vertx.deployVerticle(() -> new TcpServerVerticle(config), new DeploymentOptions().setInstances(config.instances()))
+      .map(id -> announce(vertx, id, config));
+  }
+
+  /** Logs the listening address of a deployment (made here or by the launcher), and describes it. */
+  public static TcpServerDeployment announce(Vertx vertx, String deploymentId, EchoConfig config) {
+    int port = ServerGroup.of(vertx, deploymentId).port();
+    int instances = config.instances();
+    String transport = vertx.isNativeTransportEnabled() ? config.transport().resolve().name() : "nio";
+    log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", config.host(), port, instances,
+      instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
+    return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
+  }
+
+  /** Starts the admin HTTP server (metrics, health, readiness) for this server; it stops after the server drains. */
+  public Future<AdminVerticle> startAdmin(AdminConfig admin) {
+    AdminVerticle verticle = new AdminVerticle(admin, ServerGroup.of(vertx, deploymentId));
+    return vertx.deployVerticle(verticle).map(id -> verticle);
+  }
+
+  /** Connections open right now across all instances. */
+  public int openConnections() {
+    return ServerGroup.of(vertx, deploymentId).openConnections();
+  }
+
+  /** Undeploys every instance; each one shuts its server down gracefully. */
+  public Future<Void> undeploy() {
+    return vertx.undeploy(deploymentId).onComplete(done -> ServerGroup.forget(vertx, deploymentId));
+  }
+}

@@ -1,0 +1,165 @@
+package dev.echoloop.config;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void usesBuiltInDefaultsWhenNothingIsConfigured(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of(), new Properties()).load(vertx, null)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config).isEqualTo(EchoConfig.defaults());
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void appliesSourcesFromDefaultsToFileToConfToEnvironmentToSystemProperties(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("{\"host\":\"::1\",\"port\":1001,\"instances\":2,\"clientTimeoutSeconds\":7,\"shutdownTimeoutSeconds\":8}");
+    JsonObject conf = new JsonObject().put("port", 1002).put("instances", 3).put("clientTimeoutSeconds", 9);
+    Map<String, String> env = Map.of("ECHOLOOP_PORT", "1003", "ECHOLOOP_INSTANCES", "4", "PORT", "1", "HOME", "/root");
+    Properties properties = new Properties();
+    properties.setProperty("echoloop.port", "1004");
+    properties.setProperty("java.version", "17");
+    loader(file.toString(), env, properties).load(vertx, conf)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config).isEqualTo(EchoConfig.defaults()
+          .with("host", "::1").with("port", 1004).with("instances", 4)
+          .with("clientTimeoutSeconds", 9).with("shutdownTimeoutSeconds", 8));
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void readsMultiWordKeysFromTheEnvironment(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of("ECHOLOOP_SHUTDOWN_TIMEOUT_SECONDS", "0", "ECHOLOOP_INSTANCES", "auto"), new Properties())
+      .load(vertx, null)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config.shutdownTimeoutSeconds()).isZero();
+        assertThat(config.instances()).isEqualTo(EchoConfig.AUTO_INSTANCES);
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesAPortOutOfRangeNamingKeyAndValue(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("port", 70000),
+      "invalid configuration: port=70000 (expected an integer from 0 to 65535)");
+  }
+
+  @Test
+  void refusesZeroInstances(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("instances", 0),
+      "invalid configuration: instances=0 (expected an integer from 1 to 1024 or \"auto\")");
+  }
+
+  @Test
+  void refusesAStringWhereANumberBelongs(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("clientTimeoutSeconds", "soon"),
+      "invalid configuration: clientTimeoutSeconds=\"soon\" (expected an integer from 1 to 3600)");
+  }
+
+  @Test
+  void refusesAFractionWhereAnIntegerBelongs(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("port", 80.5),
+      "invalid configuration: port=80.5 (expected an integer from 0 to 65535)");
+  }
+
+  @Test
+  void refusesAnUnknownTransport(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("transport", "kqueue"),
+      "invalid configuration: transport=\"kqueue\" (expected one of auto, nio, epoll, io_uring)");
+  }
+
+  @Test
+  void refusesAnUnknownKey(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of(), new Properties()).load(vertx, new JsonObject().put("prot", 80))
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).isInstanceOf(InvalidConfigException.class)
+          .hasMessageStartingWith("unknown configuration key 'prot' (known keys: host, port, instances,");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void nestedKeysFromTheEnvironmentOverrideTheFileKeyByKey(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("{\"tls\":{\"enabled\":false,\"certPath\":\"cert.pem\"},\"admin\":{\"port\":9100}}");
+    Properties properties = new Properties();
+    properties.setProperty("echoloop.admin.port", "9200");
+    loader(file.toString(), Map.of("ECHOLOOP_TLS_ENABLED", "true", "ECHOLOOP_TLS_KEY_PATH", "key.pem"), properties)
+      .load(vertx, null)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config.tls().enabled()).isTrue();
+        assertThat(config.tls().certPath()).isEqualTo("cert.pem");
+        assertThat(config.tls().keyPath()).isEqualTo("key.pem");
+        assertThat(config.admin().port()).isEqualTo(9200);
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesMutualTlsWithoutAClientCa(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("tls", new JsonObject().put("clientAuth", "required")),
+      "invalid configuration: tls.clientAuth=\"required\" needs tls.clientCaPath, the CA that client certificates are checked against");
+  }
+
+  @Test
+  void refusesANonBooleanFlag(Vertx vertx, VertxTestContext ctx) {
+    expectInvalid(vertx, ctx, new JsonObject().put("accessLog", "yes"),
+      "invalid configuration: accessLog=\"yes\" (expected true or false)");
+  }
+
+  @Test
+  void refusesAnUnknownEnvironmentKey(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of("ECHOLOOP_PROT", "80"), new Properties()).load(vertx, null)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).hasMessageStartingWith("unknown configuration key 'ECHOLOOP_PROT'");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesAConfigFileThatIsNotJson(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("{\"port\": ");
+    loader(file.toString(), Map.of(), new Properties()).load(vertx, null)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).isInstanceOf(InvalidConfigException.class);
+        assertThat(failure.getMessage()).startsWith("cannot read configuration:").doesNotContain("\n");
+        ctx.completeNow();
+      })));
+  }
+
+  private void expectInvalid(Vertx vertx, VertxTestContext ctx, JsonObject conf, String message) {
+    loader("missing.json", Map.of(), new Properties()).load(vertx, conf)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).isInstanceOf(InvalidConfigException.class).hasMessage(message);
+        ctx.completeNow();
+      })));
+  }
+
+  private ConfigLoader loader(String file, Map<String, String> env, Properties properties) {
+    return new ConfigLoader(dir.resolve(file).toString(), env, properties);
+  }
+
+  private Path write(String json) throws IOException {
+    return Files.writeString(dir.resolve("config.json"), json);
+  }
+}

@@ -1,0 +1,159 @@
+package dev.echoloop.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the load generator's command line against an in-process echo server on loopback. */
+@ExtendWith(VertxExtension.class)
+class LoadGeneratorTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void rrCountsCorrectRepliesAndLatencies(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, UnaryOperator.identity());
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 8, "--duration", 1, "--warmup", 0, "--label", "test");
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getString("mode")).isEqualTo("rr");
+    assertThat(json.getString("label")).isEqualTo("test");
+    assertThat(json.getInteger("connections")).isEqualTo(8);
+    assertThat(json.getInteger("size")).isEqualTo(64);
+    assertThat(json.getLong("requests")).isPositive();
+    assertThat(json.getDouble("rate")).isPositive();
+    assertThat(json.getLong("errors")).isZero();
+    assertThat(json.getDouble("p50us")).isPositive().isLessThanOrEqualTo(json.getDouble("p99us"));
+    assertThat(json.getDouble("maxus")).isGreaterThanOrEqualTo(json.getDouble("p999us"));
+  }
+
+  @Test
+  void cprConnectsSendsReadsAndClosesInALoop(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, UnaryOperator.identity());
+
+    int exit = run("--mode", "cpr", "--port", port, "--connections", 4, "--duration", 1, "--warmup", 0);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getString("mode")).isEqualTo("cpr");
+    assertThat(json.getLong("requests")).isPositive();
+    assertThat(json.getLong("errors")).isZero();
+    assertThat(json.getDouble("p50us")).isPositive();
+  }
+
+  @Test
+  void streamGetsEveryByteBackInOrder(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, UnaryOperator.identity());
+
+    int exit = run("--mode", "stream", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getDouble("mbSentPerSec")).isPositive();
+    assertThat(json.getDouble("mbReceivedPerSec")).isPositive();
+    assertThat(json.getLong("errors")).isZero();
+  }
+
+  @Test
+  void idleConnectionsAllAnswerAfterTheHold(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, UnaryOperator.identity());
+
+    int exit = run("--mode", "idle", "--port", port, "--connections", 300, "--duration", 1);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("opened")).isEqualTo(300);
+    assertThat(json.getLong("answered")).isEqualTo(300);
+    assertThat(json.getLong("errors")).isZero();
+  }
+
+  @Test
+  void repliesThatDoNotEndWithTheMessageAreErrors(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, chunk -> Buffer.buffer(chunk.toString().toUpperCase()));
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isEqualTo(1);
+    assertThat(json.getLong("errors")).isPositive();
+    assertThat(json.getLong("requests")).isZero();
+  }
+
+  @Test
+  void aChangedStreamByteIsAnError(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startServer(vertx, context, chunk -> {
+      Buffer copy = chunk.copy();
+      copy.setByte(copy.length() / 2, (byte) (copy.getByte(copy.length() / 2) == '%' ? '+' : '%'));
+      return copy;
+    });
+
+    int exit = run("--mode", "stream", "--port", port, "--duration", 1, "--warmup", 0);
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(resultJson().getLong("errors")).isEqualTo(1);
+  }
+
+  @Test
+  void aRefusedConnectionExitsWithOne() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+
+    int exit = run("--mode", "rr", "--port", closedPort, "--duration", 1, "--warmup", 0);
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(dir.resolve("result.json")).doesNotExist();
+  }
+
+  @Test
+  void refusesHostsOtherThanLoopback() {
+    int exit = LoadGenerator.commandLine().execute("--mode", "rr", "--host", "10.0.0.1", "--port", "7");
+
+    assertThat(exit).isEqualTo(2);
+  }
+
+  @Test
+  void refusesAnUnknownMode() {
+    int exit = LoadGenerator.commandLine().execute("--mode", "flood", "--port", "7");
+
+    assertThat(exit).isEqualTo(2);
+  }
+
+  private int startServer(Vertx vertx, VertxTestContext context, UnaryOperator<Buffer> transform) throws Exception {
+    int port = PrefixEchoServer.start(vertx, transform).await().actualPort();
+    context.completeNow();
+    return port;
+  }
+
+  private int run(Object... args) {
+    List<String> all = new ArrayList<>();
+    for (Object arg : args) {
+      all.add(String.valueOf(arg));
+    }
+    all.add("--json");
+    all.add(dir.resolve("result.json").toString());
+    return LoadGenerator.commandLine().execute(all.toArray(String[]::new));
+  }
+
+  private JsonObject resultJson() throws IOException {
+    return new JsonObject(Files.readString(dir.resolve("result.json")));
+  }
+}

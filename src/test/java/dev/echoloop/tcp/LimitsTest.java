@@ -1,0 +1,57 @@
+package dev.echoloop.tcp;
+
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.Eventually;
+import dev.echoloop.testing.TestConfigs;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(30)
+class LimitsTest {
+
+  private static final String PREFIX = "vert\\.x-eventloop-thread-\\d+: ";
+
+  @Test
+  void connectionOverTheLimitGetsServerBusyAndTheOthersAreUnaffected(Vertx vertx) throws Exception {
+    EchoConfig config = TestConfigs.loopback(2).with("framing", "line").with("maxConnections", 2);
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    try (BlockingClient first = new BlockingClient(server.port());
+         BlockingClient second = new BlockingClient(server.port())) {
+      assertThat(first.send("first\n").readLine()).matches(PREFIX + "first");
+      assertThat(second.send("second\n").readLine()).matches(PREFIX + "second");
+
+      try (BlockingClient third = new BlockingClient(server.port())) {
+        assertThat(third.readToEnd()).isEqualTo("ERR server busy\n");
+      }
+      assertThat(first.send("still served\n").readLine()).matches(PREFIX + "still served");
+      assertThat(server.openConnections()).isEqualTo(2);
+    }
+    Eventually.holds(() -> server.openConnections() == 0);
+    try (BlockingClient later = new BlockingClient(server.port())) {
+      assertThat(later.send("slot freed\n").readLine()).matches(PREFIX + "slot freed");
+    }
+  }
+
+  @Test
+  void idleConnectionIsClosedAfterTheIdleTimeout(Vertx vertx) throws Exception {
+    EchoConfig config = TestConfigs.loopback(1).with("idleTimeoutSeconds", 1);
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    try (BlockingClient idle = new BlockingClient(server.port())) {
+      long started = System.nanoTime();
+      assertThat(idle.send("hello").readToEnd()).matches(PREFIX + "hello");
+      // Closed by the idle timer, not at once: the reply came immediately, the close a second later.
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(900L, 5_000L);
+    }
+    Eventually.holds(() -> server.openConnections() == 0);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.echoloop.tcp;
+
+import dev.echoloop.testing.Replies;
+import dev.echoloop.testing.TestConfigs;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.ServerSocket;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class PortSharingTest {
+
+  private static final int CONNECTIONS = 16;
+
+  @Test
+  void instancesAskedForPortZeroShareOneRandomPortAndSpreadConnections(Vertx vertx, VertxTestContext ctx) {
+    TcpServerDeployment.deploy(vertx, TestConfigs.loopback(4))
+      .compose(server -> threadsServingSequentialConnections(vertx, server.port()))
+      .onComplete(ctx.succeeding(threads -> ctx.verify(() -> {
+        assertThat(threads).hasSizeGreaterThanOrEqualTo(2).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void instancesOnAFixedPortShareItAndSpreadConnections(Vertx vertx, VertxTestContext ctx) throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    TcpServerDeployment.deploy(vertx, TestConfigs.loopback(4).withPort(port))
+      .compose(server -> {
+        ctx.verify(() -> assertThat(server.port()).isEqualTo(port));
+        return threadsServingSequentialConnections(vertx, port);
+      })
+      .onComplete(ctx.succeeding(threads -> ctx.verify(() -> {
+        assertThat(threads).hasSize(4);
+        ctx.completeNow();
+      })));
+  }
+
+  /** Opens connections one after the other, as the Python example's clients did, and collects who served each. */
+  private static Future<Set<String>> threadsServingSequentialConnections(Vertx vertx, int port) {
+    NetClient client = vertx.createNetClient();
+    Set<String> threads = new HashSet<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 1; i <= CONNECTIONS; i++) {
+      Buffer message = Buffer.buffer("Hello from client" + i);
+      chain = chain.compose(previous -> client.connect(port, "127.0.0.1")
+        .compose(socket -> Replies.exchange(socket, message)
+          .compose(reply -> {
+            threads.add(Replies.threadName(reply));
+            return socket.close();
+          })));
+    }
+    return chain.map(done -> threads);
+  }
+}

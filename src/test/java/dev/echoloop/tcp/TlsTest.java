@@ -1,0 +1,205 @@
+package dev.echoloop.tcp;
+
+import dev.echoloop.EcholoopApplication;
+import dev.echoloop.client.ClientVerticle;
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.Eventually;
+import dev.echoloop.testing.LaunchedProcess;
+import dev.echoloop.testing.Replies;
+import dev.echoloop.testing.TestCertificates;
+import dev.echoloop.testing.TestConfigs;
+
+import dev.echoloop.loadgen.LoadGenerator;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
+class TlsTest {
+
+  @TempDir
+  Path dir;
+
+  private TestCertificates certs;
+  /** Vert.x 5 closes a client's connections once the client is garbage collected, so the test holds them here. */
+  private final List<NetClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void makeCertificates() throws Exception {
+    assumeTrue(TestCertificates.opensslAvailable(), "openssl is not installed (.ci/run installs it)");
+    certs = TestCertificates.create(dir);
+  }
+
+  @Test
+  void clientVerticleGetsItsThreeRepliesOverTls(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none");
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    ClientVerticle client = new ClientVerticle(config.withPort(server.port()).with("tls.trustPath", certs.ca.toString()));
+    vertx.deployVerticle(client).await(10, TimeUnit.SECONDS);
+    assertThat(client.replies()).hasSize(3).allMatch(reply -> reply.matches("vert\\.x-eventloop-thread-\\d+: Hello from client\\d"));
+  }
+
+  @Test
+  void mutualTlsAcceptsAClientCertificateSignedByTheClientCa(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("required")).await(10, TimeUnit.SECONDS);
+    NetSocket socket = client(vertx, trusting().setKeyCertOptions(
+        new PemKeyCertOptions().setCertPath(certs.clientCert.toString()).setKeyPath(certs.clientKey.toString())))
+      .connect(server.port(), "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Buffer reply = Replies.exchange(socket, Buffer.buffer("with a certificate")).await(10, TimeUnit.SECONDS);
+    assertThat(reply.toString()).endsWith(": with a certificate");
+    socket.close();
+  }
+
+  @Test
+  void mutualTlsRefusesClientsWithoutACertificateOrWithAStrangersOne(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("required")).await(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> exchangeOnce(vertx, trusting(), server.port())).isNotNull();
+    NetClientOptions stranger = trusting().setKeyCertOptions(
+      new PemKeyCertOptions().setCertPath(certs.strangerCert.toString()).setKeyPath(certs.strangerKey.toString()));
+    assertThatThrownBy(() -> exchangeOnce(vertx, stranger, server.port())).isNotNull();
+    // The refused handshakes cost nothing: the server still serves a proper client.
+    NetClientOptions proper = trusting().setKeyCertOptions(
+      new PemKeyCertOptions().setCertPath(certs.clientCert.toString()).setKeyPath(certs.clientKey.toString()));
+    assertThat(exchangeOnce(vertx, proper, server.port())).endsWith(": probe");
+  }
+
+  @Test
+  void plaintextClientOnTheTlsPortIsClosedWithoutAnEcho(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    try (BlockingClient plaintext = new BlockingClient(server.port())) {
+      assertThat(plaintext.send("Hello in the clear\n").readToEnd()).doesNotContain("Hello in the clear");
+    }
+    Eventually.holds(() -> server.openConnections() == 0);
+  }
+
+  @Test
+  void handshakeThatNeverStartsIsClosedAfterTheHandshakeTimeout(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none").with("tls.handshakeTimeoutSeconds", 1);
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    try (BlockingClient silent = new BlockingClient(server.port()); BlockingClient proper = new BlockingClient(server.port())) {
+      long started = System.nanoTime();
+      assertThat(silent.readToEnd()).isEmpty();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(500L, 8_000L);
+      assertThat(exchangeOnce(vertx, trusting(), server.port())).endsWith(": probe");
+    }
+  }
+
+  @Test
+  void renewedCertificateFilesAreServedWithoutASignal(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=server");
+    certs.renewServer("renewed by a renewal tool");
+    // Some file systems keep modification times to the second: make the change visible however coarse they are.
+    Files.setLastModifiedTime(certs.serverCert, FileTime.fromMillis(System.currentTimeMillis() + 2_000));
+    Eventually.holds(() -> "CN=renewed by a renewal tool".equals(serverCommonName(vertx, server.port())));
+  }
+
+  @Test
+  void sighupMakesTheLaunchedServerReloadItsCertificate() throws Exception {
+    String conf = new JsonObject().put("port", 0).put("instances", 1).put("tls", new JsonObject()
+      .put("enabled", true).put("certPath", certs.serverCert.toString()).put("keyPath", certs.serverKey.toString())).encode();
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), EcholoopApplication.class.getName(),
+      TcpServerVerticle.class.getName(), "-conf", conf)) {
+      server.awaitLine("echoloop listening on", 30);
+      certs.renewServer("renewed");
+      new ProcessBuilder("kill", "-HUP", String.valueOf(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
+      server.awaitLine("TLS certificate reloaded from", 10);
+    }
+  }
+
+  @Test
+  void opensslSClientGetsItsReply(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none").with("idleTimeoutSeconds", 1);
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    // -ign_eof keeps s_client reading after its input ends; the server's idle timeout then ends the session.
+    try (LaunchedProcess sClient = LaunchedProcess.start(Map.of(), List.of("sh", "-c",
+      "printf 'Hello from client1' | openssl s_client -connect 127.0.0.1:" + server.port()
+        + " -CAfile " + certs.ca + " -verify_return_error -ign_eof -quiet"))) {
+      assertThat(sClient.awaitExit(30)).isZero();
+      assertThat(sClient.output()).anyMatch(line -> line.matches("vert\\.x-eventloop-thread-\\d+: Hello from client1"));
+    }
+  }
+
+  @Test
+  void loadGeneratorSpeaksTls(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    int exit = LoadGenerator.commandLine().execute("--mode", "rr", "--port", String.valueOf(server.port()),
+      "--connections", "4", "--duration", "1", "--warmup", "0", "--tls", "--trust", certs.ca.toString());
+    assertThat(exit).isZero();
+  }
+
+  @Test
+  void reloadServesTheRenewedCertificateToNewConnections(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
+    assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=server");
+    certs.renewServer("renewed");
+    vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
+    Eventually.holds(() -> "CN=renewed".equals(serverCommonName(vertx, server.port())));
+  }
+
+  private EchoConfig tlsConfig(String clientAuth) {
+    return TestConfigs.loopback(2).with("tls", new JsonObject()
+      .put("enabled", true)
+      .put("certPath", certs.serverCert.toString())
+      .put("keyPath", certs.serverKey.toString())
+      .put("clientCaPath", certs.ca.toString())
+      .put("clientAuth", clientAuth));
+  }
+
+  private NetClientOptions trusting() {
+    return new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
+      .setTrustOptions(new PemTrustOptions().addCertPath(certs.ca.toString()));
+  }
+
+  private NetClient client(Vertx vertx, NetClientOptions options) {
+    NetClient client = vertx.createNetClient(options);
+    clients.add(client);
+    return client;
+  }
+
+  private String exchangeOnce(Vertx vertx, NetClientOptions options, int port) throws Exception {
+    NetSocket socket = client(vertx, options).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    try {
+      return Replies.exchange(socket, Buffer.buffer("probe")).await(10, TimeUnit.SECONDS).toString();
+    } finally {
+      socket.close();
+    }
+  }
+
+  private String serverCommonName(Vertx vertx, int port) {
+    try {
+      NetSocket socket = client(vertx, trusting()).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      String name = ((X509Certificate) socket.peerCertificates().get(0)).getSubjectX500Principal().getName();
+      socket.close();
+      return name;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
