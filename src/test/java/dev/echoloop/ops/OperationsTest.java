@@ -3,7 +3,6 @@ package dev.echoloop.ops;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.testing.BlockingClient;
-import dev.echoloop.testing.Eventually;
 import dev.echoloop.testing.TestConfigs;
 
 import ch.qos.logback.classic.Logger;
@@ -30,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Metrics, health, readiness and the access log, as an operator or a load balancer sees them. */
 @Timeout(60)
@@ -78,7 +78,7 @@ class OperationsTest {
       String scrape = get("/metrics").body();
       assertThat(scrape).contains("vertx_net_server_active_connections", "echoloop_replies_total");
     }
-    Eventually.holds(() -> openConnections() == 0);
+    await().untilAsserted(() -> assertThat(openConnections()).isZero());
   }
 
   @Test
@@ -86,7 +86,7 @@ class OperationsTest {
     try (BlockingClient client = new BlockingClient(server.port())) {
       client.send("before\n").readLine();
       Future<Void> undeployed = server.undeploy();
-      Eventually.holds(() -> status("/ready") == 503);
+      await().untilAsserted(() -> assertThat(status("/ready")).isEqualTo(503));
       assertThat(get("/ready").body()).isEqualTo("{\"status\":\"NOT_READY\",\"reason\":\"shutting down\"}");
       assertThat(status("/health")).isEqualTo(200);
       assertThat(client.send("during\n").readLine()).endsWith(": during");
@@ -105,7 +105,7 @@ class OperationsTest {
       try (BlockingClient client = new BlockingClient(server.port())) {
         client.send("one\ntwo\n").readLines(2);
       }
-      Eventually.holds(() -> lines.list.size() == 1);
+      await().untilAsserted(() -> assertThat(lines.list).hasSize(1));
       assertThat(lines.list.get(0).getFormattedMessage())
         .matches("remote=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=8 out=\\d+ messages=2 "
           + "duration_ms=\\d+ end=\"client closed\"")

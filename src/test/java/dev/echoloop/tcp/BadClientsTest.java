@@ -2,7 +2,6 @@ package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
-import dev.echoloop.testing.Eventually;
 import dev.echoloop.testing.TestConfigs;
 
 import io.vertx.core.Vertx;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Clients that misbehave on the wire: each is dealt with alone, and the server keeps serving everyone else. */
 @ExtendWith(VertxExtension.class)
@@ -42,7 +42,7 @@ class BadClientsTest {
       resetter.reset();
       assertThat(bystander.send("still here\n").readLine()).matches(PREFIX + "still here");
     }
-    Eventually.holds(() -> server.openConnections() == 0);
+    await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
   }
 
   @Test
@@ -50,7 +50,7 @@ class BadClientsTest {
     for (int i = 0; i < 10_000; i++) {
       new Socket("127.0.0.1", server.port()).close();
     }
-    Eventually.holds(() -> server.openConnections() == 0);
+    await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
     try (BlockingClient after = new BlockingClient(server.port())) {
       assertThat(after.send("after the storm\n").readLine()).matches(PREFIX + "after the storm");
     }

@@ -2,7 +2,6 @@ package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
-import dev.echoloop.testing.Eventually;
 import dev.echoloop.testing.TestConfigs;
 
 import io.vertx.core.Vertx;
@@ -14,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
@@ -36,7 +36,7 @@ class LimitsTest {
       assertThat(first.send("still served\n").readLine()).matches(PREFIX + "still served");
       assertThat(server.openConnections()).isEqualTo(2);
     }
-    Eventually.holds(() -> server.openConnections() == 0);
+    await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
     try (BlockingClient later = new BlockingClient(server.port())) {
       assertThat(later.send("slot freed\n").readLine()).matches(PREFIX + "slot freed");
     }
@@ -52,6 +52,6 @@ class LimitsTest {
       // Closed by the idle timer, not at once: the reply came immediately, the close a second later.
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(900L, 5_000L);
     }
-    Eventually.holds(() -> server.openConnections() == 0);
+    await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
   }
 }

@@ -4,7 +4,6 @@ import dev.echoloop.EcholoopApplication;
 import dev.echoloop.client.ClientVerticle;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
-import dev.echoloop.testing.Eventually;
 import dev.echoloop.testing.LaunchedProcess;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestCertificates;
@@ -37,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @ExtendWith(VertxExtension.class)
@@ -95,7 +95,7 @@ class TlsTest {
     try (BlockingClient plaintext = new BlockingClient(server.port())) {
       assertThat(plaintext.send("Hello in the clear\n").readToEnd()).doesNotContain("Hello in the clear");
     }
-    Eventually.holds(() -> server.openConnections() == 0);
+    await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
   }
 
   @Test
@@ -117,7 +117,7 @@ class TlsTest {
     certs.renewServer("renewed by a renewal tool");
     // Some file systems keep modification times to the second: make the change visible however coarse they are.
     Files.setLastModifiedTime(certs.serverCert, FileTime.fromMillis(System.currentTimeMillis() + 2_000));
-    Eventually.holds(() -> "CN=renewed by a renewal tool".equals(serverCommonName(vertx, server.port())));
+    await().untilAsserted(() -> assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=renewed by a renewal tool"));
   }
 
   @Test
@@ -160,7 +160,7 @@ class TlsTest {
     assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=server");
     certs.renewServer("renewed");
     vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
-    Eventually.holds(() -> "CN=renewed".equals(serverCommonName(vertx, server.port())));
+    await().untilAsserted(() -> assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=renewed"));
   }
 
   private EchoConfig tlsConfig(String clientAuth) {
