@@ -3,12 +3,18 @@
 
 Each server is started pinned to CPU 0, the load generator runs pinned to CPU 1, and the
 servers take turns in interleaved rounds (A B C D E, A B C D E, ...) so that drift in the
-machine hits every server alike. Results go to bench/results/latest.{json,csv,txt,png}.
+machine hits every server alike. The load generator is bench/loadgen/echoload (C, one thread,
+epoll); it reads its own CPU and the server's from /proc/PID/stat over the measured window, and a
+run where it used more than LOAD_BOUND of its core is marked load-bound: it measured the load
+generator, not the server. Rates are also given as a fraction of c-limit, the simplest C epoll
+echo server (bench/peers/c), the physical-limit reference.
+Results go to bench/results/latest.{json,csv,txt,png}.
 Standard library only; traffic only to 127.0.0.1; every wait is bounded.
 """
 import argparse
 import csv
 import json
+import os
 import platform
 import re
 import shlex
@@ -18,13 +24,17 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+# make bench passes BENCH_JAVA_HOME in this variable; the default is the JDK the README names.
+JAVA = str(Path(os.environ.get("BENCH_JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64")) / "bin" / "java")
+BUILT = ROOT / "target" / "bench"
+ECHOLOAD = BUILT / "echoload"
+LIMIT_PEER = BUILT / "echo_limit"
 PEERS_JAR = BENCH / "peers" / "java" / "target" / "peers.jar"
 SEED_SERVER = BENCH / "peers" / "python" / "seed_server.py"
 SEED_DEMO = BENCH / "peers" / "python" / "seed_demo.py"
@@ -32,39 +42,59 @@ FLOOD_CLIENT = BENCH / "flood_client.py"
 HOST = "127.0.0.1"
 SERVER_CPU, CLIENT_CPU = "0", "1"
 LISTENING = re.compile(r"listening on \S+:(\d+)")
+# A load generator above this share of its core was the limit of the run.
+LOAD_BOUND = 0.9
+LIMIT = "c-limit"
+# Below this share of a core on both sides, neither the server nor the load generator set the pace.
+STARVED = 0.5
 
-# How each server is started: (jvm flags, echoloop jar) -> argv. Edit here, nowhere else.
+# How each server is started: (jvm flags, echoloop jar, echoloop config overrides) -> argv. Edit here, nowhere else.
 # Every server binds port 0 and announces its port with a "listening on HOST:PORT" line.
-# echoloop's connection limit is raised above idle10k's 10,000: the peers have none.
+# echoloop's connection limit is raised above idle10k's 10,000: the peers have none. The access log is off, as the
+# peers log nothing; the scenarios that measure what it costs turn it on (Scenario.echoloop).
 ECHOLOOP_CONF = {"host": HOST, "port": 0, "instances": 1, "maxConnections": 100_000, "accessLog": False}
+
+
+def echoloop(jvm, jar, overrides, **fixed):
+    return [JAVA, *jvm, "-jar", str(jar), "-conf", json.dumps(ECHOLOOP_CONF | fixed | overrides)]
+
+
 SERVERS = {
-    "echoloop": lambda jvm, jar: [JAVA, *jvm, "-jar", str(jar), "-conf", json.dumps(ECHOLOOP_CONF)],
-    "netty": lambda jvm, jar: [
+    "echoloop": lambda jvm, jar, conf: echoloop(jvm, jar, conf),
+    # Not in the default set: the shipped default, one instance per event-loop thread (2 x cores).
+    "echoloop-auto": lambda jvm, jar, conf: echoloop(jvm, jar, conf, instances="auto"),
+    LIMIT: lambda jvm, jar, conf: [str(LIMIT_PEER), "--host", HOST, "--port", "0"],
+    "netty": lambda jvm, jar, conf: [
         JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.NettyEchoServer", "--host", HOST, "--port", "0"],
-    "virtual-threads": lambda jvm, jar: [
+    "virtual-threads": lambda jvm, jar, conf: [
         JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.VirtualThreadServer", "--host", HOST, "--port", "0"],
-    "platform-threads": lambda jvm, jar: [
+    "platform-threads": lambda jvm, jar, conf: [
         JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.ThreadPerConnectionServer", "--host", HOST, "--port", "0"],
-    "python-seed": lambda jvm, jar: [
+    "python-seed": lambda jvm, jar, conf: [
         sys.executable, str(SEED_SERVER), "--persistent", "--host", HOST, "--port", "0"],
     # Not in the default set: Netty's native transport, to show what NIO leaves on the table.
-    "netty-epoll": lambda jvm, jar: [
+    "netty-epoll": lambda jvm, jar, conf: [
         JAVA, *jvm, "--enable-native-access=ALL-UNNAMED", "-cp", str(PEERS_JAR),
         "dev.echoloop.peers.NettyEchoServer", "--transport", "epoll", "--host", HOST, "--port", "0"],
 }
 # echoloop's transport is "auto", epoll here, so the Netty ceiling runs on epoll too.
-DEFAULT_SERVERS = ["echoloop", "netty-epoll", "virtual-threads", "platform-threads", "python-seed"]
+DEFAULT_SERVERS = [LIMIT, "echoloop", "netty-epoll", "virtual-threads", "platform-threads", "python-seed"]
 # One colour per server in every chart panel; echoloop stands out.
-COLORS = {"echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c",
+COLORS = {LIMIT: "#444444", "echoloop-auto": "#e377c2", "echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c",
           "platform-threads": "#ff7f0e", "python-seed": "#9467bd", "netty-epoll": "#17becf"}
 
 
-def loadgen_command(jvm, jar, scenario, port, timing, json_file, label):
-    return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.loadgen.LoadGenerator",
-            "--mode", scenario.mode, "--host", HOST, "--port", str(port),
-            "--connections", str(scenario.connections), "--size", str(scenario.size),
-            "--duration", str(timing.duration), "--warmup", str(timing.warmup),
-            "--json", str(json_file), "--label", label]
+def loadgen_command(jvm, jar, scenario, port, timing, json_file, label, server_pid, java_loadgen):
+    """echoload, or with --loadgen java (and for stream, which echoload lacks) echoloop's own Java LoadGenerator."""
+    common = ["--mode", scenario.mode, "--host", HOST, "--port", str(port),
+              "--connections", str(scenario.connections), "--size", str(scenario.size),
+              "--duration", str(timing.duration), "--warmup", str(timing.warmup),
+              "--json", str(json_file), "--label", label]
+    if java_loadgen or scenario.mode == "stream":
+        return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.loadgen.LoadGenerator", *common]
+    framing = scenario.echoloop.get("framing", "raw")
+    return [str(ECHOLOAD), *common, "--depth", str(scenario.depth), "--framing", framing,
+            "--server-pid", str(server_pid)]
 
 
 def demo_commands(jvm, jar, demo_command):
@@ -84,20 +114,37 @@ class Scenario:
     higher_is_better: bool
     # Memory scenarios measure something that hardly varies between rounds, and take the longest.
     memory: bool = False
+    # echoloop's configuration for this scenario, over ECHOLOOP_CONF (framing line, access log on).
+    echoloop: dict = field(default_factory=dict)
+    # Only these servers (those selected), or every selected server when empty.
+    only: tuple = ()
+    # Requests in flight per connection (rr); above 1 only with line framing, where each request has its own reply.
+    depth: int = 1
+    # The scenario whose echoloop row this one is compared with (server CPU per operation), and why.
+    baseline: str = ""
 
 
 SCENARIOS = {s.name: s for s in [
     Scenario("rr64", "rr", 64, 64, "rate", "req/s", True),
+    # What the framed path costs: the same ping-pong with framing line (one reply per line), against rr64's raw.
+    Scenario("rr64-line", "rr", 64, 64, "rate", "req/s", True, echoloop={"framing": "line"},
+             only=(LIMIT, "echoloop", "echoloop-auto"), baseline="rr64"),
     Scenario("rr1000", "rr", 1000, 64, "rate", "req/s", True),
     Scenario("cpr16", "cpr", 16, 64, "rate", "conn/s", True),
+    # What the access log costs per connection: echoloop's default (log on), against cpr16's log off.
+    Scenario("cpr16-log", "cpr", 16, 64, "rate", "conn/s", True, echoloop={"accessLog": True},
+             only=(LIMIT, "echoloop", "echoloop-auto"), baseline="cpr16"),
     # The metric is what 10,000 open connections cost the server; "answered" shows they all work.
     Scenario("idle10k", "idle", 10_000, 64, "rssMb", "MB RSS", False, memory=True),
     Scenario("flood", "flood", 1, 64 * 1024, "rssGrowthMb", "MB held", False, memory=True),
-    # Not in the default set: bulk throughput with large messages.
+    # Not in the default set: bulk throughput with large messages (Java load generator).
     Scenario("stream16", "stream", 16, 64 * 1024, "mbReceivedPerSec", "MB/s", True),
+    # Not in the default set: 16 line requests in flight per connection, echoloop only (the peers answer per read).
+    Scenario("pipe64-line", "rr", 64, 64, "rate", "req/s", True, echoloop={"framing": "line"},
+             only=("echoloop", "echoloop-auto"), depth=16, baseline="rr64-line"),
 ]}
-FULL_SCENARIOS = ["rr64", "rr1000", "cpr16", "idle10k", "flood"]
-QUICK_SCENARIOS = ["rr64", "cpr16", "idle10k", "flood"]
+FULL_SCENARIOS = ["rr64", "rr64-line", "rr1000", "cpr16", "cpr16-log", "idle10k", "flood"]
+QUICK_SCENARIOS = ["rr64", "rr64-line", "cpr16", "cpr16-log", "idle10k", "flood"]
 
 
 @dataclass(frozen=True)
@@ -193,12 +240,13 @@ def run_client(argv, pid, timeout, log_path):
     return (None if timed_out else client.returncode), peak
 
 
-def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing):
+def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing, java_loadgen):
     label = f"{scenario.name}-{server_name}-r{round_no}"
     raw = RESULTS / "raw" / f"{label}.json"
     record = {"round": round_no, "scenario": scenario.name, "server": server_name, "ok": False, "errors": 0,
               "loadBefore": load_average()}
-    server = Server(server_name, SERVERS[server_name](jvm, jar), RESULTS / "logs" / f"{label}.server.log")
+    server = Server(server_name, SERVERS[server_name](jvm, jar, scenario.echoloop),
+                    RESULTS / "logs" / f"{label}.server.log")
     try:
         port = server.wait_for_port()
         record["rssStartMb"] = mb(proc_status_kb(server.process.pid, "VmRSS"))
@@ -208,7 +256,8 @@ def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing):
                     "--seconds", str(timing.flood_seconds), "--json", str(raw), "--label", label]
             timeout = timing.flood_seconds + 90
         else:
-            argv = loadgen_command(jvm, loadgen_jar, scenario, port, timing, raw, label)
+            argv = loadgen_command(jvm, loadgen_jar, scenario, port, timing, raw, label, server.process.pid,
+                                   java_loadgen)
             timeout = timing.warmup + timing.duration + 120
         rc, peak = run_client(argv, server.process.pid, timeout, RESULTS / "logs" / f"{label}.client.log")
         record["rssMb"] = mb(peak)
@@ -221,6 +270,12 @@ def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing):
         if scenario.mode == "flood":
             record["rssGrowthMb"] = mb(result.get("serverRssGrowthKb"))
         record["errors"] = int(result.get("errors") or 0) + (0 if rc == 0 else 1)
+        # Negative CPU figures mean "not measured" (no window, or the server's /proc was unreadable).
+        for key in ("loadgenCpu", "serverCpu", "serverCpuUsPerOp"):
+            if isinstance(record.get(key), (int, float)) and record[key] < 0:
+                record[key] = None
+        if record.get("loadgenCpu") is not None:
+            record["loadBound"] = record["loadgenCpu"] > LOAD_BOUND
         record["ok"] = True
     except (RuntimeError, OSError, ValueError) as problem:
         record["error"] = str(problem)
@@ -266,9 +321,10 @@ def mb(kb):
 
 
 def summarize(records, scenarios, servers):
-    """One row per (scenario, server): medians over the successful rounds, ratio to echoloop."""
+    """One row per (scenario, server): medians over the successful rounds, ratios to echoloop and to the limit peer."""
     units = {s.name: s for s in scenarios}
     rows = []
+    by_name = {}
     for scenario in [s.name for s in scenarios] + ["demo"]:
         metric, unit, higher = ("wallMs", "ms wall", False) if scenario == "demo" else (
             units[scenario].metric, units[scenario].unit, units[scenario].higher_is_better)
@@ -281,21 +337,42 @@ def summarize(records, scenarios, servers):
             row = {"scenario": scenario, "server": server, "metric": metric, "unit": unit,
                    "higherIsBetter": higher, "runs": len(runs), "okRuns": len(good),
                    "median": median(good, metric), "p99us": median(good, "p99us"),
+                   "serverCpuUsPerOp": median(good, "serverCpuUsPerOp", 2), "serverCpu": median(good, "serverCpu", 2),
+                   "loadgenCpu": median(good, "loadgenCpu", 2),
+                   "loadBoundRuns": sum(1 for r in good if r.get("loadBound")),
                    "rssMb": median(good, "rssMb"), "peakRssMb": median(good, "hwmMb"),
                    "errors": sum(r["errors"] for r in runs), "note": note(scenario, good)}
             medians[server] = row["median"]
             rows.append(row)
-        base = medians.get("echoloop")
+            by_name[(scenario, server)] = row
+        base, limit = medians.get("echoloop"), medians.get(LIMIT)
         for row in rows:
             if row["scenario"] == scenario:
-                row["ratioToEcholoop"] = (round(row["median"] / base, 2)
-                                          if base and row["median"] is not None else None)
+                row["ratioToEcholoop"] = ratio(row["median"], base)
+                row["fractionOfLimit"] = ratio(row["median"], limit) if higher else None
+    # A scenario that exists to show a cost (framing line, the access log) compares CPU per operation with its baseline.
+    for row in rows:
+        baseline = units.get(row["scenario"]) and units[row["scenario"]].baseline
+        other = by_name.get((baseline, row["server"])) if baseline else None
+        if other and row["serverCpuUsPerOp"] and other["serverCpuUsPerOp"]:
+            cost = ratio(row["serverCpuUsPerOp"], other["serverCpuUsPerOp"])
+            row["cpuVsBaseline"] = cost
+            row["note"] = (row["note"] + "; " if row["note"] else "") + f"CPU/op {cost:.2f}x {baseline}'s"
+    # Neither side busy means both waited for the CPU: other processes took it, and the rate measured them.
+    for row in rows:
+        if row.get("serverCpu") is not None and row.get("loadgenCpu") is not None \
+                and row["serverCpu"] < STARVED and row["loadgenCpu"] < STARVED:
+            row["note"] = (row["note"] + "; " if row["note"] else "") + "neither side busy: the pace was set elsewhere (other processes?)"
     return rows
 
 
-def median(runs, key):
+def ratio(value, base):
+    return round(value / base, 2) if base and value is not None else None
+
+
+def median(runs, key, digits=1):
     values = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
-    return round(statistics.median(values), 1) if values else None
+    return round(statistics.median(values), digits) if values else None
 
 
 def note(scenario, runs):
@@ -312,13 +389,16 @@ def note(scenario, runs):
 
 
 def render_table(rows):
-    header = ["scenario", "server", "median", "unit", "vs echoloop", "p99 us", "RSS MB", "peak RSS MB",
-              "errors", "note"]
+    header = ["scenario", "server", "median", "unit", "of limit", "vs echoloop", "p99 us", "server us/op",
+              "server CPU", "loadgen CPU", "load-bound", "RSS MB", "peak RSS MB", "errors", "note"]
     lines = [header]
     for r in rows:
+        bound = f"{r['loadBoundRuns']}/{r['okRuns']} LOAD-BOUND" if r.get("loadBoundRuns") else (
+            "no" if r.get("loadgenCpu") is not None else "-")
         lines.append([r["scenario"], r["server"], fmt(r["median"]), r["unit"] + (" ↑" if r["higherIsBetter"] else " ↓"),
-                      fmt(r["ratioToEcholoop"], "x"), fmt(r["p99us"]), fmt(r["rssMb"]), fmt(r["peakRssMb"]),
-                      str(r["errors"]), r["note"]])
+                      fmt(r.get("fractionOfLimit"), "x"), fmt(r.get("ratioToEcholoop"), "x"), fmt(r["p99us"]),
+                      fmt(r.get("serverCpuUsPerOp")), percent(r.get("serverCpu")), percent(r.get("loadgenCpu")),
+                      bound, fmt(r["rssMb"]), fmt(r["peakRssMb"]), str(r["errors"]), r["note"]])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for i, line in enumerate(lines):
@@ -328,6 +408,10 @@ def render_table(rows):
     return "\n".join(out) + "\n"
 
 
+def percent(share):
+    return "-" if share is None else f"{share * 100:.0f}%"
+
+
 def fmt(value, suffix=""):
     if value is None:
         return "-"
@@ -335,8 +419,9 @@ def fmt(value, suffix=""):
 
 
 def write_csv(rows, path):
-    fields = ["scenario", "server", "metric", "unit", "median", "ratioToEcholoop", "p99us", "rssMb",
-              "peakRssMb", "errors", "runs", "okRuns", "note"]
+    fields = ["scenario", "server", "metric", "unit", "median", "fractionOfLimit", "ratioToEcholoop", "p99us",
+              "serverCpuUsPerOp", "serverCpu", "loadgenCpu", "loadBoundRuns", "rssMb", "peakRssMb", "errors", "runs",
+              "okRuns", "note"]
     with open(path, "w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
@@ -344,20 +429,27 @@ def write_csv(rows, path):
 
 
 def draw_chart(rows, servers, path, caption):
-    """Three panels: throughput relative to echoloop, server memory, demo wall time."""
+    """Four panels: rate as a fraction of the limit peer, server CPU per operation, server memory, demo wall time.
+
+    A scenario whose runs were load-bound for some server names those servers under its label: their bars show
+    the load generator's limit, not the server's.
+    """
     if not shutil.which("gnuplot"):
         print("gnuplot not found: no chart (make bench installs gnuplot-nox)", file=sys.stderr)
         return
     value = {(r["scenario"], r["server"]): r for r in rows}
+    present_scenarios = {k[0] for k in value}
     panels = [
-        ("speed", "Throughput vs echoloop (x, higher is better)", "ratioToEcholoop",
-         [s for s in ("rr64", "rr1000", "cpr16", "stream16") if any(k[0] == s for k in value)]),
+        ("speed", f"Rate as a fraction of {LIMIT} (x, higher is better)", "fractionOfLimit",
+         [s for s in ("rr64", "rr64-line", "rr1000", "cpr16", "cpr16-log", "pipe64-line") if s in present_scenarios]),
+        ("cpu", "Server CPU per request or connection (us, lower is better)", "serverCpuUsPerOp",
+         [s for s in ("rr64", "rr64-line", "rr1000", "cpr16", "cpr16-log", "pipe64-line") if s in present_scenarios]),
         ("memory", "Server memory (MB, lower is better)", "median",
          [s for s in ("idle10k", "flood") if any(k[0] == s for k in value)]),
         ("demo", "Demo wall time (ms, lower is better)", "median", ["demo"] if any(k[0] == "demo" for k in value) else []),
     ]
-    script = ["set terminal pngcairo size 1500,520 font ',10'", f"set output '{path}'",
-              f"set multiplot layout 1,3 title '{caption}'", "set style data histogram", "set style histogram clustered gap 1",
+    script = ["set terminal pngcairo size 1500,1000 font ',10'", f"set output '{path}'",
+              f"set multiplot layout 2,2 title '{caption}'", "set style data histogram", "set style histogram clustered gap 1",
               "set style fill solid 0.85 border -1", "set boxwidth 0.9", "set datafile missing 'NaN'",
               "set yrange [0:*]", "set grid ytics", "set bmargin 5",
               "set key outside bottom center horizontal"]
@@ -370,7 +462,9 @@ def draw_chart(rows, servers, path, caption):
             out.write("scenario " + " ".join(present) + "\n")
             for sc in scenarios:
                 cells = [value.get((sc, s), {}).get(key) for s in present]
-                out.write(sc + " " + " ".join("NaN" if c is None else str(c) for c in cells) + "\n")
+                bound = [s for s in present if value.get((sc, s), {}).get("loadBoundRuns")]
+                label = sc + (f" [load-bound: {', '.join(bound)}]" if bound else "")
+                out.write(f'"{label}" ' + " ".join("NaN" if c is None else str(c) for c in cells) + "\n")
         script.append(f"set title '{title}'")
         plots = [f"'{data}' using {i + 2}:xtic(1) title columnheader lc rgb '{COLORS.get(s, '#7f7f7f')}'"
                  for i, s in enumerate(present)]
@@ -383,9 +477,11 @@ def draw_chart(rows, servers, path, caption):
 
 def machine_info(jvm):
     info = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kernel": platform.release(),
-            "python": platform.python_version(), "jvmOptions": jvm,
-            "serverCpu": SERVER_CPU, "clientCpu": CLIENT_CPU}
-    for key, argv in {"java": [JAVA, "-version"], "commit": ["git", "rev-parse", "--short", "HEAD"]}.items():
+            "python": platform.python_version(), "jvmOptions": jvm, "cores": os.cpu_count(),
+            "memoryGb": memory_gb(), "serverCpu": SERVER_CPU, "clientCpu": CLIENT_CPU}
+    commands = {"java": [JAVA, "-version"], "commit": ["git", "rev-parse", "--short", "HEAD"],
+                "gcc": ["gcc", "--version"], "virtualization": ["systemd-detect-virt"]}
+    for key, argv in commands.items():
         try:
             done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=30)
             info[key] = (done.stdout + done.stderr).strip().splitlines()[0] if done.returncode == 0 else None
@@ -399,6 +495,34 @@ def machine_info(jvm):
     return info
 
 
+def memory_gb():
+    try:
+        kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:"))
+        return round(kb / 2**20, 1)
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def describe_machine(meta):
+    """The lines that make a results table self-describing: where, when, on what, how."""
+    timing = meta["timing"]
+    return "\n".join([
+        f"echoloop benchmark, {meta['date']}, commit {meta.get('commit') or '?'}"
+        + (" (QUICK: smoke figures only)" if meta["quick"] else ""),
+        f"machine: {meta.get('cpu') or '?'}, {meta.get('cores')} cores, {meta.get('memoryGb')} GiB, "
+        f"kernel {meta.get('kernel')}, virtualization {meta.get('virtualization') or 'none'}",
+        f"JDK (every JVM server, the Java load generator, the demo unless --demo-command names another): "
+        f"{meta.get('java') or '?'}; demo command: {meta.get('demoCommand') or 'java -jar'}",
+        f"JVM flags: {' '.join(meta['jvmOptions']) or 'none'}; {meta.get('gcc') or 'gcc ?'}; Python {meta['python']}",
+        f"server on CPU {meta['serverCpu']}, load generator ({meta['loadgen']}) on CPU {meta['clientCpu']}; "
+        f"{meta['rounds']} interleaved round(s), {timing['warmup']} s warm-up + {timing['duration']} s measured per run; "
+        f"load average {meta['loadAverageAtStart']} at the start, {meta['loadAverageAtEnd']} at the end",
+        f"'of limit': rate / {LIMIT}'s in the same scenario; 'server us/op': server CPU (utime+stime from "
+        f"/proc/PID/stat) per request or connection over the measured window; 'load-bound': runs where the load "
+        f"generator used more than {LOAD_BOUND:.0%} of its core, which measured the load generator, not the server",
+    ]) + "\n\n"
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo-command", help="the java command that runs echoloop's demo (make demo-command prints it)")
@@ -410,6 +534,8 @@ def parse_args():
     parser.add_argument("--servers", help=f"comma-separated, from: {','.join(SERVERS)}")
     parser.add_argument("--jar", type=Path, default=ROOT / "target" / "echoloop.jar",
                         help="echoloop's jar, also holding the load generator and the demo")
+    parser.add_argument("--loadgen", choices=["c", "java"], default="c",
+                        help="c: bench/loadgen/echoload (default); java: echoloop's LoadGenerator, to compare the two")
     parser.add_argument("--loadgen-jar", type=Path,
                         help="take dev.echoloop.loadgen.LoadGenerator from this jar instead (e.g. an older echoloop)")
     args = parser.parse_args()
@@ -430,9 +556,9 @@ def parse_args():
 def main():
     args = parse_args()
     timing = QUICK if args.quick else FULL
-    for needed in [args.jar, args.loadgen_jar, PEERS_JAR, Path(JAVA)]:
+    for needed in [args.jar, args.loadgen_jar, PEERS_JAR, Path(JAVA), ECHOLOAD, LIMIT_PEER]:
         if not needed.exists():
-            sys.exit(f"missing {needed}: run `make package` and build bench/peers/java (make bench does both)")
+            sys.exit(f"missing {needed}: `make bench` builds the jar, the Java peers and the C programs")
     if not shutil.which("taskset"):
         sys.exit("taskset not found (util-linux)")
     jvm = read_jvm_options()
@@ -451,11 +577,16 @@ def main():
             if scenario.memory and round_no > args.memory_rounds:
                 continue
             for server in args.servers:
-                record = run_one(round_no, scenario, server, jvm, args.jar, args.loadgen_jar, timing)
+                if scenario.only and server not in scenario.only:
+                    continue
+                record = run_one(round_no, scenario, server, jvm, args.jar, args.loadgen_jar, timing,
+                                 args.loadgen == "java")
                 records.append(record)
                 value = record.get(scenario.metric)
-                print(f"[{time.monotonic() - started:6.0f}s] round {round_no} {scenario.name:<9} {server:<17} "
-                      f"{scenario.metric}={fmt(value)} errors={record['errors']}"
+                cpu = (f" server={fmt(record.get('serverCpuUsPerOp'))}us/op loadgen={percent(record.get('loadgenCpu'))}"
+                       + (" LOAD-BOUND" if record.get("loadBound") else "")) if scenario.mode in ("rr", "cpr") else ""
+                print(f"[{time.monotonic() - started:6.0f}s] round {round_no} {scenario.name:<11} {server:<17} "
+                      f"{scenario.metric}={fmt(value)}{cpu} errors={record['errors']}"
                       + (f" ({record['error']})" if record.get("error") else ""), flush=True)
     if args.demo:
         records += run_demo(jvm, args.jar, timing.demo_runs, args.demo_command)
@@ -464,15 +595,18 @@ def main():
     # The demo always compares with the Python seed, whichever servers ran.
     shown = list(dict.fromkeys(args.servers + ["python-seed"]))
     rows = summarize(records, args.scenarios, shown)
-    table = render_table(rows)
     RESULTS.mkdir(exist_ok=True)
-    meta = machine_info(jvm) | {"loadAverageAtStart": load, "loadAverageAtEnd": load_average(), "rounds": args.rounds, "quick": args.quick,
-                                "elapsedSeconds": round(time.monotonic() - started), "timing": timing.__dict__}
+    meta = machine_info(jvm) | {"loadAverageAtStart": load, "loadAverageAtEnd": load_average(), "rounds": args.rounds,
+                                "quick": args.quick, "elapsedSeconds": round(time.monotonic() - started),
+                                "timing": timing.__dict__, "demoCommand": args.demo_command,
+                                "loadgen": "echoload (C)" if args.loadgen == "c" else "Java LoadGenerator"}
+    table = describe_machine(meta) + render_table(rows)
     (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "summary": rows, "runs": records}, indent=2) + "\n")
     write_csv(rows, RESULTS / "latest.csv")
     (RESULTS / "latest.txt").write_text(table)
     caption = (f"echoloop {meta['commit'] or ''}, {meta['date'][:10]}, {meta['java'] or 'java ?'}, "
-               f"server on CPU {SERVER_CPU}, load on CPU {CLIENT_CPU}, {args.rounds} round(s)").replace("'", "")
+               f"server on CPU {SERVER_CPU}, load on CPU {CLIENT_CPU}, {args.rounds} round(s)"
+               + (", QUICK smoke run" if args.quick else "")).replace("'", "")
     draw_chart(rows, shown, RESULTS / "latest.png", caption)
     print()
     print(table, end="")
