@@ -1,7 +1,8 @@
 package dev.echoloop.config;
 
 /**
- * The admin HTTP server for metrics and health, kept off the echo port so that port never speaks HTTP.
+ * The admin HTTP server for metrics and health, kept off the echo port so that port never speaks HTTP: the {@code admin}
+ * object of the configuration.
  *
  * @param host the address the admin server binds
  * @param port its port; -1 disables it (and metrics collection), 0 picks a free one
@@ -9,10 +10,6 @@ package dev.echoloop.config;
 public record AdminConfig(String host, int port) {
 
   public static final int DISABLED = -1;
-
-  static AdminConfig defaults() {
-    return new AdminConfig("127.0.0.1", DISABLED);
-  }
 
   public boolean enabled() {
     return port != DISABLED;

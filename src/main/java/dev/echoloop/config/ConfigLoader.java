@@ -7,17 +7,21 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * Reads echoloop's configuration once, from every source, into a validated {@link EchoConfig}.
  *
- * <p>Precedence, lowest first: built-in defaults, {@code conf/config.json}, the launcher's {@code -conf}, environment
+ * <p>Precedence, lowest first: the schema's defaults, {@code conf/config.json}, the launcher's {@code -conf}, environment
  * variables {@code ECHOLOOP_<KEY>}, system properties {@code echoloop.<key>}. vertx-config's default stores would put the
  * file above the environment and take every environment variable (PORT, HOME...), so the stores are listed here
  * explicitly and only echoloop's own prefixes are read from the environment and the system properties.
@@ -29,6 +33,9 @@ public final class ConfigLoader {
   private static final String ENV_PREFIX = "ECHOLOOP_";
   private static final String PROPERTY_PREFIX = "echoloop.";
 
+  private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
+  private final ConfigSchema schema = ConfigSchema.ECHOLOOP;
   private final String file;
   private final Map<String, String> environment;
   private final Properties systemProperties;
@@ -49,6 +56,12 @@ public final class ConfigLoader {
    * @return the configuration, or a failure with an {@link InvalidConfigException}
    */
   public Future<EchoConfig> load(Vertx vertx, JsonObject launcherConf) {
+    JsonObject environmentKeys;
+    try {
+      environmentKeys = fromEnvironment();
+    } catch (InvalidConfigException e) {
+      return Future.failedFuture(e);
+    }
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
       .setIncludeDefaultStores(false)
       .setScanPeriod(-1);
@@ -59,7 +72,7 @@ public final class ConfigLoader {
     }
     options
       .addStore(jsonStore(launcherConf == null ? new JsonObject() : launcherConf))
-      .addStore(jsonStore(fromEnvironment()))
+      .addStore(jsonStore(environmentKeys))
       .addStore(jsonStore(fromSystemProperties()));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
@@ -96,15 +109,30 @@ public final class ConfigLoader {
   /**
    * {@code ECHOLOOP_CLIENT_TIMEOUT_SECONDS=3} becomes {@code clientTimeoutSeconds: 3}, {@code ECHOLOOP_TLS_CERT_PATH}
    * becomes {@code tls.certPath}: a variable names a key when both read the same without case, dots and underscores.
-   * A variable that names no key keeps its own name, so the error about it says what to look for.
+   * Variables that Kubernetes and start scripts set for a service or an application named echoloop are skipped (see
+   * {@link ServiceLinks}); any other {@code ECHOLOOP_} variable is a typo and fails the start.
+   *
+   * @throws InvalidConfigException naming the variable and the nearest key
    */
   private JsonObject fromEnvironment() {
+    Map<String, String> byNormalizedKey = new HashMap<>();
+    schema.keys().forEach(key -> byNormalizedKey.put(ConfigSchema.normalized(key), key));
     JsonObject flat = new JsonObject();
-    environment.forEach((name, value) -> {
-      if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-        String wanted = normalized(name.substring(ENV_PREFIX.length()));
-        String key = EchoConfig.KEYS.stream().filter(known -> normalized(known).equals(wanted)).findFirst().orElse(name);
-        flat.put(key, typed(value));
+    new TreeMap<>(environment).forEach((name, value) -> {
+      if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
+        return;
+      }
+      String key = byNormalizedKey.get(ConfigSchema.normalized(name.substring(ENV_PREFIX.length())));
+      if (ServiceLinks.matches(name, value)) {
+        log.debug("ignoring {}: set by Kubernetes or a start script for a service named echoloop, not a configuration key", name);
+      } else if (key != null) {
+        flat.put(key, schema.typed(key, value));
+      } else {
+        String hint = schema.closestKey(name.substring(ENV_PREFIX.length()))
+          .map(known -> ", did you mean " + variable(known) + " (key '" + known + "')?")
+          .orElse("");
+        throw new InvalidConfigException("unknown configuration variable " + name + hint
+          + " (known keys: " + String.join(", ", schema.keys()) + ")");
       }
     });
     return nested(flat);
@@ -114,14 +142,16 @@ public final class ConfigLoader {
     JsonObject flat = new JsonObject();
     systemProperties.stringPropertyNames().forEach(name -> {
       if (name.startsWith(PROPERTY_PREFIX) && name.length() > PROPERTY_PREFIX.length()) {
-        flat.put(name.substring(PROPERTY_PREFIX.length()), typed(systemProperties.getProperty(name)));
+        String key = name.substring(PROPERTY_PREFIX.length());
+        flat.put(key, schema.typed(key, systemProperties.getProperty(name)));
       }
     });
     return nested(flat);
   }
 
-  private static String normalized(String key) {
-    return key.replace("_", "").replace(".", "").toLowerCase(Locale.ROOT);
+  /** The environment variable of a key: {@code tls.certPath} is {@code ECHOLOOP_TLS_CERT_PATH}. */
+  static String variable(String key) {
+    return ENV_PREFIX + key.replace(".", "_").replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
   }
 
   /**
@@ -131,32 +161,17 @@ public final class ConfigLoader {
   private static JsonObject nested(JsonObject flat) {
     JsonObject json = new JsonObject();
     flat.forEach(entry -> {
-      String key = entry.getKey();
-      int dot = key.indexOf('.');
-      if (dot > 0 && !key.startsWith(ENV_PREFIX)) {
-        JsonObject group = json.getJsonObject(key.substring(0, dot));
-        if (group == null) {
-          group = new JsonObject();
-          json.put(key.substring(0, dot), group);
-        }
-        group.put(key.substring(dot + 1), entry.getValue());
-      } else {
-        json.put(key, entry.getValue());
+      String[] path = entry.getKey().split("\\.");
+      JsonObject group = json;
+      for (int i = 0; i < path.length - 1; i++) {
+        Object existing = group.getValue(path[i]);
+        JsonObject next = existing instanceof JsonObject object ? object : new JsonObject();
+        group.put(path[i], next);
+        group = next;
       }
+      group.put(path[path.length - 1], entry.getValue());
     });
     return json;
-  }
-
-  /** Environment and property values are text; a whole number or true/false in them is meant as such. */
-  private static Object typed(String value) {
-    String trimmed = value.trim();
-    if (trimmed.matches("-?\\d{1,18}")) {
-      return Long.parseLong(trimmed);
-    }
-    if (trimmed.equals("true") || trimmed.equals("false")) {
-      return Boolean.parseBoolean(trimmed);
-    }
-    return value;
   }
 
   private static String rootMessage(Throwable failure) {

@@ -1,7 +1,7 @@
 package dev.echoloop.config;
 
 /**
- * TLS for the echo port, and how echoloop's own clients trust it.
+ * TLS for the echo port, and how echoloop's own clients trust it: the {@code tls} object of the configuration.
  *
  * @param enabled                 serve TLS instead of plain TCP
  * @param certPath                the server's certificate chain, PEM
@@ -27,7 +27,15 @@ public record TlsConfig(
     NONE, REQUEST, REQUIRED
   }
 
-  public static TlsConfig defaults() {
-    return new TlsConfig(false, "", "", "", ClientAuthMode.NONE, "", false, 10);
+  /**
+   * The one rule across TLS keys that the schema does not state.
+   *
+   * @throws InvalidConfigException when a client certificate is asked for without the CA to check it against
+   */
+  public TlsConfig {
+    if (clientAuth != ClientAuthMode.NONE && clientCaPath.isEmpty()) {
+      throw new InvalidConfigException("invalid configuration: tls.clientAuth=\"" + EchoConfig.lowerCase(clientAuth)
+        + "\" needs tls.clientCaPath, the CA that client certificates are checked against");
+    }
   }
 }

@@ -2,9 +2,10 @@ package dev.echoloop.loadgen;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.TlsConfig;
-import dev.echoloop.config.TlsConfig.ClientAuthMode;
 import dev.echoloop.config.TlsSettings;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
@@ -156,8 +157,10 @@ public final class LoadGenerator implements Callable<Integer> {
         .setTcpNoDelay(true)
         .setConnectTimeout(CONNECT_TIMEOUT_MS);
     if (tls) {
-      TlsSettings.applyTo(clientOptions, new TlsConfig(true, "", "", "", ClientAuthMode.NONE,
-          trustPath == null ? "" : trustPath, trustAll, TlsConfig.defaults().handshakeTimeoutSeconds()));
+      TlsConfig clientTls = EchoConfig.defaults()
+          .with("tls", new JsonObject().put("trustPath", trustPath == null ? "" : trustPath).put("trustAll", trustAll))
+          .tls();
+      TlsSettings.applyTo(clientOptions, clientTls);
     }
     NetClient client = vertx.createNetClient(clientOptions);
     long budgetSeconds = (long) options.warmupSeconds() + options.durationSeconds() + SAFETY_MARGIN_SECONDS;

@@ -90,11 +90,32 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void refusesAnUnknownKey(Vertx vertx, VertxTestContext ctx) {
+  void refusesAnUnknownKeyNamingTheClosestKnownOne(Vertx vertx, VertxTestContext ctx) {
     loader("missing.json", Map.of(), new Properties()).load(vertx, new JsonObject().put("prot", 80))
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
         assertThat(failure).isInstanceOf(InvalidConfigException.class)
-          .hasMessageStartingWith("unknown configuration key 'prot' (known keys: host, port, instances,");
+          .hasMessageStartingWith("unknown configuration key 'prot', did you mean 'port'? (known keys: host, port, instances,");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesAnUnknownNestedKeyByItsDottedName(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of(), new Properties())
+      .load(vertx, new JsonObject().put("tls", new JsonObject().put("certPth", "cert.pem")))
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).hasMessageStartingWith("unknown configuration key 'tls.certPth', did you mean 'tls.certPath'?");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesAnUnknownSystemProperty(Vertx vertx, VertxTestContext ctx) {
+    Properties properties = new Properties();
+    properties.setProperty("echoloop.maxConection", "5");
+    loader("missing.json", Map.of(), properties).load(vertx, null)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).hasMessageStartingWith("unknown configuration key 'maxConection', did you mean 'maxConnections'?");
         ctx.completeNow();
       })));
   }
@@ -128,10 +149,42 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void refusesAnUnknownEnvironmentKey(Vertx vertx, VertxTestContext ctx) {
+  void refusesATypoInAnEnvironmentVariableNamingTheClosestKnownOne(Vertx vertx, VertxTestContext ctx) {
     loader("missing.json", Map.of("ECHOLOOP_PROT", "80"), new Properties()).load(vertx, null)
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
-        assertThat(failure).hasMessageStartingWith("unknown configuration key 'ECHOLOOP_PROT'");
+        assertThat(failure).isInstanceOf(InvalidConfigException.class)
+          .hasMessageStartingWith("unknown configuration variable ECHOLOOP_PROT, did you mean ECHOLOOP_PORT (key 'port')?");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesATypoInANestedEnvironmentVariable(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of("ECHOLOOP_TLS_CERT_PATHS", "cert.pem"), new Properties()).load(vertx, null)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).hasMessageStartingWith(
+          "unknown configuration variable ECHOLOOP_TLS_CERT_PATHS, did you mean ECHOLOOP_TLS_CERT_PATH (key 'tls.certPath')?");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void refusesAnEnvironmentValueOfTheWrongTypeNamingKeyAndValue(Vertx vertx, VertxTestContext ctx) {
+    loader("missing.json", Map.of("ECHOLOOP_MAX_CONNECTIONS", "many"), new Properties()).load(vertx, null)
+      .onComplete(ctx.failing(failure -> ctx.verify(() -> {
+        assertThat(failure).hasMessage("invalid configuration: maxConnections=\"many\" (expected an integer from 1 to 1000000)");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void readsAnEnvironmentValueAsTheTypeTheSchemaGivesTheKey(Vertx vertx, VertxTestContext ctx) {
+    // A host name made of digits stays text; the old guess-by-shape reading turned it into a number and refused it.
+    loader("missing.json", Map.of("ECHOLOOP_ADMIN_HOST", "1234", "ECHOLOOP_ACCESS_LOG", "false"), new Properties())
+      .load(vertx, null)
+      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
+        assertThat(config.admin().host()).isEqualTo("1234");
+        assertThat(config.accessLog()).isFalse();
         ctx.completeNow();
       })));
   }
