@@ -23,7 +23,7 @@ ARCHIVE_CREATE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCacheOutput,-XX:Arch
 ARCHIVE_USE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCache,-XX:SharedArchiveFile)=$(ARCHIVE)
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo-command serve test package clean soak dev-cert
+.PHONY: help run demo-command serve test package clean soak fleet fleet-tools dev-cert
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,20 @@ clean: ## Remove build output
 
 soak: $(JAR) ## Mixed good and bad clients for SOAK_SECONDS (30, max 60); prints sent/replied/lost
 	python3 bench/soak.py --seconds $(SOAK_SECONDS) --java "$(JAVA)" --jvm-options conf/jvm.options --jar $(JAR)
+
+# Until the PROXY protocol, node names and the load generator's --reconnect are on main, the fleet runs --plain.
+FLEET_SECONDS ?= 90
+FLEET_ARGS ?= --plain
+
+fleet: $(JAR) fleet-tools ## Three nodes behind HAProxy and Prometheus: rolling restart and a crash under load (FLEET_SECONDS, 90)
+	python3 fleet/fleet.py --seconds $(FLEET_SECONDS) --java "$(JAVA)" --jar $(JAR) $(FLEET_ARGS)
+
+# Installs only what is missing, so a machine that has the tools needs no package index.
+fleet-tools:
+	@if ! command -v haproxy >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
+	  $(BENCH_SUDO) apt-get update -q && \
+	  $(BENCH_SUDO) apt-get install -y -q --no-install-recommends haproxy prometheus; \
+	fi
 
 include bench/bench.mk
 

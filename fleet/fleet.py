@@ -1,0 +1,556 @@
+#!/usr/bin/env python3
+"""make fleet: three echoloop nodes behind HAProxy, observed by Prometheus, through a rolling restart and a crash.
+
+Everything runs on 127.0.0.1 with ports the OS picks. The script starts the nodes (from the fat jar), HAProxy
+(conf/haproxy/echoloop.cfg) and Prometheus (conf/prometheus/prometheus.yml), puts load on HAProxy for the whole
+scenario, and meanwhile restarts every node in turn with SIGTERM, then kills one with SIGKILL and starts it again 3 s
+later. It prints one line,
+
+  sent=N replied=N retried=N lost=0 nodes=3 restarts=3 crashes=1 prometheus_replies=N prometheus_nodes=3
+
+and exits non-zero on any failure. Every process it started is stopped by its pid when it ends, however it ends.
+Logs and the rendered configuration files stay in --work-dir for a look afterwards.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import deque
+from pathlib import Path
+
+HOST = "127.0.0.1"
+NODES = 3
+PROJECT = Path(__file__).resolve().parent.parent
+HAPROXY_CONFIG = PROJECT / "conf" / "haproxy" / "echoloop.cfg"
+PROMETHEUS_CONFIG = PROJECT / "conf" / "prometheus" / "prometheus.yml"
+LAUNCHER_CLASS = "dev.echoloop.EcholoopApplication"
+SERVER_VERTICLE = "dev.echoloop.tcp.TcpServerVerticle"
+LOAD_GENERATOR_CLASS = "dev.echoloop.loadgen.LoadGenerator"
+# Seconds, bounding every wait of the scenario.
+START_TIMEOUT = 30
+STOP_TIMEOUT = 30
+UP_TIMEOUT = 20
+CRASH_DOWNTIME = 3
+SCRAPE_INTERVAL = 1
+# The plain-TCP scenario (--plain) closes connections still open at this graceful-shutdown deadline.
+PLAIN_SHUTDOWN_TIMEOUT = 2
+
+
+class FleetFailure(Exception):
+    """A step of the scenario that did not happen; the message is the one line printed."""
+
+
+def log(message):
+    print("fleet: " + message, file=sys.stderr, flush=True)
+
+
+def free_ports(count):
+    """Ports the OS picks, all held at once so they are distinct, then released for the processes to bind."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind((HOST, 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def wait_until(what, condition, timeout, interval=0.1, alive=None):
+    """Polls condition() until it returns something true; fails after timeout s, or at once if alive() is false."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if alive is not None and not alive():
+            raise FleetFailure(what + ": the process exited")
+        if time.monotonic() >= deadline:
+            raise FleetFailure("%s: not within %d s" % (what, timeout))
+        time.sleep(interval)
+
+
+class Processes:
+    """Every process the scenario started, so that all of them are stopped by pid, whatever happens."""
+
+    def __init__(self, work_dir):
+        self.work_dir = work_dir
+        self.running = []
+
+    def start(self, name, command, env=None):
+        log_file = open(self.work_dir / (name + ".log"), "a")
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                   env=None if env is None else {**os.environ, **env}, cwd=PROJECT)
+        log_file.close()
+        self.running.append(process)
+        return process
+
+    def forget(self, process):
+        self.running.remove(process)
+
+    def stop_all(self):
+        for process in self.running:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in self.running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self.running.clear()
+
+
+class Node:
+    def __init__(self, index, port, admin_port, java, node_command, plain, work_dir, processes):
+        self.name = "node-%d" % index
+        self.port = port
+        self.admin_port = admin_port
+        self.java = java
+        self.node_command = node_command
+        self.plain = plain
+        self.work_dir = work_dir
+        self.processes = processes
+        self.process = None
+
+    def config(self):
+        config = {"host": HOST, "port": self.port, "framing": "line", "instances": 2, "accessLog": False,
+                  "admin": {"host": HOST, "port": self.admin_port}}
+        if self.plain:
+            config["shutdownTimeoutSeconds"] = PLAIN_SHUTDOWN_TIMEOUT
+        else:
+            config.update({"nodeName": self.name, "proxyProtocol": True, "replyPrefix": "{node}/{thread}: ",
+                           "shutdownDelaySeconds": 2, "shutdownTimeoutSeconds": 5})
+        return json.dumps(config)
+
+    def start(self):
+        command = [self.java, "@conf/jvm.options", *self.node_command, "-conf", self.config()]
+        self.process = self.processes.start(self.name, command)
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen("http://%s:%d/ready" % (HOST, self.admin_port), timeout=1) as response:
+                return response.status == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, sig):
+        """Sends sig and waits for the exit; returns the exit status and the seconds it took."""
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        try:
+            status = self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise FleetFailure("%s did not exit within %d s of %s" % (self.name, STOP_TIMEOUT, sig.name))
+        self.processes.forget(self.process)
+        return status, time.monotonic() - started
+
+
+class HAProxy:
+    def __init__(self, work_dir, frontend_port, nodes, plain, processes):
+        self.socket_path = str(work_dir / "haproxy.sock")
+        self.frontend_port = frontend_port
+        self.env = {"ECHOLOOP_HAPROXY_STATS_SOCKET": self.socket_path, "ECHOLOOP_FRONTEND_PORT": str(frontend_port)}
+        for node in nodes:
+            number = node.name.split("-")[1]
+            self.env["ECHOLOOP_NODE_%s_PORT" % number] = str(node.port)
+            self.env["ECHOLOOP_NODE_%s_ADMIN_PORT" % number] = str(node.admin_port)
+        config = HAPROXY_CONFIG.read_text()
+        if plain:
+            config = config.replace(" send-proxy-v2", "")
+        self.config_file = work_dir / "haproxy.cfg"
+        self.config_file.write_text(config)
+        self.processes = processes
+        self.process = None
+
+    def start(self):
+        haproxy = shutil.which("haproxy")
+        if haproxy is None:
+            raise FleetFailure("haproxy is not installed (make fleet installs it)")
+        # -db: stay in the foreground, so that the pid started here is HAProxy itself.
+        self.process = self.processes.start("haproxy", [haproxy, "-db", "-f", str(self.config_file)], env=self.env)
+        wait_until("HAProxy's stats socket", lambda: self.stats() is not None, START_TIMEOUT,
+                   alive=lambda: self.process.poll() is None)
+
+    def stats(self):
+        """`show stat` as {server name: row}, or None while the socket does not answer."""
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(2)
+                sock.connect(self.socket_path)
+                sock.sendall(b"show stat\n")
+                data = b""
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        except OSError:
+            return None
+        text = data.decode().lstrip("# ")
+        return {row["svname"]: row for row in csv.DictReader(io.StringIO(text)) if row["pxname"] == "echoloop"}
+
+    def status(self, server):
+        stats = self.stats() or {}
+        return stats.get(server, {}).get("status", "")
+
+    def wait_up(self, node, timeout=UP_TIMEOUT):
+        wait_until("%s UP in HAProxy" % node.name, lambda: self.status(node.name) == "UP", timeout,
+                   alive=node.alive)
+
+    def wait_down(self, node, timeout=UP_TIMEOUT):
+        wait_until("%s out of rotation in HAProxy" % node.name,
+                   lambda: self.status(node.name).startswith(("DOWN", "NOLB", "MAINT")), timeout)
+
+
+class Prometheus:
+    def __init__(self, work_dir, port, nodes, processes):
+        self.port = port
+        self.work_dir = work_dir
+        values = {"ECHOLOOP_NODE_%s_ADMIN_PORT" % node.name.split("-")[1]: str(node.admin_port) for node in nodes}
+        self.config_file = work_dir / "prometheus.yml"
+        # ${ECHOLOOP_...} placeholders, as HAProxy expands them; a placeholder left unknown is a KeyError here.
+        self.config_file.write_text(re.sub(r"\$\{(ECHOLOOP_\w+)\}", lambda found: values[found.group(1)],
+                                           PROMETHEUS_CONFIG.read_text()))
+        self.processes = processes
+        self.process = None
+
+    def start(self):
+        prometheus = shutil.which("prometheus")
+        if prometheus is None:
+            raise FleetFailure("prometheus is not installed (make fleet installs it)")
+        data = self.work_dir / "prometheus-data"
+        shutil.rmtree(data, ignore_errors=True)
+        self.process = self.processes.start("prometheus", [
+            prometheus, "--config.file=" + str(self.config_file), "--storage.tsdb.path=" + str(data),
+            "--web.listen-address=%s:%d" % (HOST, self.port), "--log.level=warn"])
+        wait_until("Prometheus ready", self.ready, START_TIMEOUT, alive=lambda: self.process.poll() is None)
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen("http://%s:%d/-/ready" % (HOST, self.port), timeout=1) as response:
+                return response.status == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def api(self, path, **params):
+        url = "http://%s:%d/api/v1/%s?%s" % (HOST, self.port, path, urllib.parse.urlencode(params))
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = json.load(response)
+        except urllib.error.HTTPError as error:
+            raise FleetFailure("Prometheus %s: %s %s" % (path, error, error.read()[:300]))
+        if body.get("status") != "success":
+            raise FleetFailure("Prometheus %s: %s" % (path, body))
+        return body["data"]
+
+    def query(self, expression):
+        return self.api("query", query=expression)["result"]
+
+    def scraped_since(self, moment):
+        """True once every target has been scraped successfully after moment (a Unix time)."""
+        targets = self.api("targets", state="active")["activeTargets"]
+        return len(targets) == NODES and all(
+            target["health"] == "up" and parse_rfc3339(target["lastScrape"]) > moment for target in targets)
+
+
+def parse_rfc3339(text):
+    """Prometheus's lastScrape, e.g. 2026-11-29T13:01:02.123456789Z, as a Unix time (to the microsecond)."""
+    found = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    if not found:
+        return 0.0
+    from datetime import datetime
+    stamp = datetime.fromisoformat(found.group(1) + (found.group(3).replace("Z", "+00:00")))
+    return stamp.timestamp() + float("0" + (found.group(2) or ".0")[:7])
+
+
+class Tally:
+    """What the load saw: requests sent once each, replies matched to them, resends, failures."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sent = self.replied = self.retried = self.lost = 0
+        self.failures = []
+
+    def add(self, **amounts):
+        with self.lock:
+            for name, amount in amounts.items():
+                setattr(self, name, getattr(self, name) + amount)
+
+    def fail(self, what):
+        with self.lock:
+            self.failures.append(what)
+
+
+class WrongReply(Exception):
+    """A reply that does not end with the request it answers: a failure of the fleet, never retried."""
+
+
+class LineConnection:
+    """One connection with line framing: sends records, then reads their replies in order."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection((HOST, port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffered = b""
+
+    def exchange(self, records):
+        """Returns how many records were answered before the connection ended (all of them if it did not)."""
+        self.sock.sendall(b"".join(record + b"\n" for record in records))
+        answered = 0
+        while answered < len(records):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            self.buffered += chunk
+            *lines, self.buffered = self.buffered.split(b"\n")
+            for line in lines:
+                if answered == len(records) or not line.endswith(b": " + records[answered]):
+                    raise WrongReply("a reply %r to %r" % (line[:100], records[min(answered, len(records) - 1)]))
+                answered += 1
+        return answered
+
+    def close(self):
+        self.sock.close()
+
+
+class PlainLoad:
+    """The --plain scenario's load, for nodes without the PROXY protocol and a load generator without --reconnect.
+
+    Pipelining clients keep one connection each and send batches of lines; connection-per-request workers open a
+    connection for every line. Whatever was not answered when a connection ended is sent again on a new one and
+    counted as retried, never as lost: a reply is owed only for a request the server read.
+    """
+
+    BATCH = 16
+    RETRY_LIMIT = 100
+
+    def __init__(self, port, pipelined, per_request):
+        self.port = port
+        self.tally = Tally()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.guarded, args=(self.pipelined, n), daemon=True)
+                        for n in range(pipelined)]
+        self.threads += [threading.Thread(target=self.guarded, args=(self.per_request, n), daemon=True)
+                         for n in range(per_request)]
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self, timeout):
+        self.stopping.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.1, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in self.threads):
+            raise FleetFailure("the load did not stop within %d s" % timeout)
+        return self.tally
+
+    def guarded(self, work, number):
+        try:
+            work(number)
+        except WrongReply as wrong:
+            self.tally.fail(str(wrong))
+
+    def send_until_answered(self, records, connection):
+        """Sends records until every one is answered, reconnecting as needed; returns the connection left open."""
+        unanswered = deque(records)
+        attempts = 0
+        while unanswered:
+            try:
+                connection = connection or LineConnection(self.port)
+                answered = connection.exchange(list(unanswered))
+            except OSError:
+                answered = 0
+            for _ in range(answered):
+                unanswered.popleft()
+            self.tally.add(replied=answered)
+            if unanswered:
+                if connection is not None:
+                    connection.close()
+                connection = None
+                attempts += 1
+                if attempts > self.RETRY_LIMIT:
+                    self.tally.add(lost=len(unanswered))
+                    raise WrongReply("no reply after %d connections to %d requests" % (attempts, len(unanswered)))
+                self.tally.add(retried=len(unanswered))
+        return connection
+
+    def pipelined(self, client):
+        sequence = 0
+        connection = None
+        try:
+            while not self.stopping.is_set():
+                batch = [b"p-%d-%d" % (client, sequence + i) for i in range(self.BATCH)]
+                sequence += self.BATCH
+                self.tally.add(sent=len(batch))
+                connection = self.send_until_answered(batch, connection)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def per_request(self, worker):
+        sequence = 0
+        while not self.stopping.is_set():
+            self.tally.add(sent=1)
+            self.send_until_answered([b"c-%d-%d" % (worker, sequence)], None).close()
+            sequence += 1
+
+
+def scenario(args, work_dir, processes):
+    started = time.monotonic()
+    ports = free_ports(2 * NODES + 2)
+    node_command = ["-cp", args.classpath, args.launcher, args.verticle] if args.classpath else ["-jar", args.jar]
+    nodes = [Node(i + 1, ports[2 * i], ports[2 * i + 1], args.java, node_command, args.plain, work_dir, processes)
+             for i in range(NODES)]
+    haproxy = HAProxy(work_dir, ports[-2], nodes, args.plain, processes)
+    prometheus = Prometheus(work_dir, ports[-1], nodes, processes)
+    scenario_start = time.time()
+
+    for node in nodes:
+        node.start()
+    haproxy.start()
+    prometheus.start()
+    for node in nodes:
+        haproxy.wait_up(node, START_TIMEOUT)
+    log("3 nodes UP behind HAProxy on %s:%d, Prometheus on %s:%d (%.1f s)"
+        % (HOST, haproxy.frontend_port, HOST, prometheus.port, time.monotonic() - started))
+
+    load_seconds = max(10, int(args.seconds - (time.monotonic() - started) - 5))
+    load = PlainLoad(haproxy.frontend_port, args.pipelined, args.per_request)
+    load_started = time.monotonic()
+    load.start()
+    time.sleep(1)  # the scenario's pace, not a synchronisation: let the load reach every node first
+
+    restarts = crashes = 0
+    for node in nodes[:args.restarts]:
+        status, took = node.stop(signal.SIGTERM)
+        if status != 0:
+            raise FleetFailure("%s exited with status %d after SIGTERM (expected 0)" % (node.name, status))
+        up_from = time.monotonic()
+        node.start()
+        haproxy.wait_up(node)
+        restarts += 1
+        log("%s: SIGTERM, exited 0 after %.1f s, started again, UP in HAProxy after %.1f s"
+            % (node.name, took, time.monotonic() - up_from))
+    if args.crashes:
+        node = nodes[1]
+        status, _ = node.stop(signal.SIGKILL)
+        time.sleep(CRASH_DOWNTIME)  # the scenario's pace: the node stays dead this long, as a crashed host would
+        node.start()
+        haproxy.wait_up(node)
+        crashes += 1
+        log("%s: SIGKILL, started again %d s later, UP in HAProxy" % (node.name, CRASH_DOWNTIME))
+
+    remaining = load_seconds - (time.monotonic() - load_started)
+    if remaining < 0:
+        raise FleetFailure("the restarts took longer than the load (%d s); raise FLEET_SECONDS" % load_seconds)
+    time.sleep(remaining)  # the scenario's length: the load goes on until its planned end
+    tally = load.stop(timeout=30)
+    load_ended = time.time()
+
+    sessions = {name: int(row.get("stot") or 0) for name, row in (haproxy.stats() or {}).items()
+                if name.startswith("node-")}
+    nodes_serving = sum(1 for count in sessions.values() if count > 0)
+
+    wait_until("a scrape of every node after the load", lambda: prometheus.scraped_since(load_ended), 15, 0.25)
+    window = int(time.time() - scenario_start) + 5
+    # The fleet-wide count of replies over the whole run, across restarts: each step adds what a node's counter grew
+    # by in one scrape interval, or, where its series starts again after a restart (no sample a second earlier, or a
+    # smaller one), its whole value. Unlike increase(), this does not extrapolate. (`+ 0` drops the metric name, as the
+    # subtraction does, so that `or` sees one label set per series.)
+    replies_expression = ("sum(sum_over_time(((echoloop_replies_total - echoloop_replies_total offset {s}s) >= 0"
+                          " or echoloop_replies_total + 0)[{w}s:{s}s]))").format(s=SCRAPE_INTERVAL, w=window)
+    result = prometheus.query(replies_expression)
+    prometheus_replies = int(float(result[0]["value"][1])) if result else 0
+    per_node = prometheus.query("sum by (instance) (max_over_time(echoloop_replies_total[%ds])) > 0" % window)
+    prometheus_nodes = len(per_node)
+
+    print("sent=%d replied=%d retried=%d lost=%d nodes=%d restarts=%d crashes=%d prometheus_replies=%d "
+          "prometheus_nodes=%d" % (tally.sent, tally.replied, tally.retried, tally.lost, nodes_serving, restarts,
+                                   crashes, prometheus_replies, prometheus_nodes), flush=True)
+
+    problems = list(tally.failures[:5])
+    lost = tally.sent - tally.replied
+    if lost or tally.lost:
+        problems.append("%d requests never got a reply" % max(lost, tally.lost))
+    if nodes_serving < NODES:
+        problems.append("only %d nodes served (HAProxy sessions per node: %s)" % (nodes_serving, sessions))
+    if prometheus_nodes < NODES:
+        problems.append("Prometheus has replies from %d nodes only" % prometheus_nodes)
+    # Prometheus cannot know what a node answered after its last scrape and before it died or stopped, and a resent
+    # request may have been answered once by a node whose reply never arrived.
+    per_node_second = tally.replied / max(1.0, time.monotonic() - load_started) / NODES
+    unreported = per_node_second * 2 * SCRAPE_INTERVAL * (restarts + crashes)
+    tolerance = int(unreported + tally.retried)
+    if abs(tally.replied - prometheus_replies) > tolerance:
+        problems.append("Prometheus counted %d replies, the load %d: more apart than the %d that restarts, the crash"
+                        " and resends explain" % (prometheus_replies, tally.replied, tolerance))
+    for problem in problems:
+        log(problem)
+    return 1 if problems else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=90, help="the whole scenario's length (default 90)")
+    parser.add_argument("--restarts", type=int, default=NODES, choices=range(0, NODES + 1),
+                        help="nodes restarted in turn with SIGTERM (default all 3)")
+    parser.add_argument("--crashes", type=int, default=1, choices=(0, 1), help="kill -9 one node (default 1)")
+    parser.add_argument("--java", default="java")
+    parser.add_argument("--jar", default=str(PROJECT / "target" / "echoloop.jar"))
+    parser.add_argument("--classpath", help="run the nodes from this class path instead of the jar (the tests do)")
+    parser.add_argument("--launcher", default=LAUNCHER_CLASS, help="with --classpath: the launcher's main class")
+    parser.add_argument("--verticle", default=SERVER_VERTICLE, help="with --classpath: the server verticle")
+    parser.add_argument("--pipelined", type=int, default=8, help="persistent pipelining clients")
+    parser.add_argument("--per-request", type=int, default=4, help="connection-per-request workers")
+    parser.add_argument("--plain", action="store_true",
+                        help="plain TCP to the nodes: no PROXY protocol, no node name, no shutdown delay")
+    parser.add_argument("--work-dir", default=str(PROJECT / "target" / "fleet"),
+                        help="logs and rendered configuration (default target/fleet)")
+    args = parser.parse_args()
+    work_dir = Path(args.work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    for old in work_dir.glob("*.log"):
+        old.unlink()
+
+    # SIGTERM and SIGINT end the scenario through the same cleanup as a failure.
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
+
+    processes = Processes(work_dir)
+    try:
+        return scenario(args, work_dir, processes)
+    except FleetFailure as failure:
+        log("FAILED: %s (logs in %s)" % (failure, work_dir))
+        return 1
+    except KeyboardInterrupt as interruption:
+        log("interrupted by %s" % interruption)
+        return 130
+    finally:
+        processes.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
