@@ -43,6 +43,8 @@ START_TIMEOUT = 30
 STOP_TIMEOUT = 30
 UP_TIMEOUT = 20
 CRASH_DOWNTIME = 3
+# The load goes on at least this long after the last node is back, so that every node serves again.
+TAIL_SECONDS = 3
 SCRAPE_INTERVAL = 1
 # The plain-TCP scenario (--plain) closes connections still open at this graceful-shutdown deadline.
 PLAIN_SHUTDOWN_TIMEOUT = 2
@@ -343,8 +345,11 @@ class PlainLoad:
     BATCH = 16
     RETRY_LIMIT = 100
 
-    def __init__(self, port, pipelined, per_request):
+    def __init__(self, port, pipelined, per_request, rate):
         self.port = port
+        # Each thread's share of the requests per second; the fleet is not a benchmark, and a load that took every
+        # core would starve the nodes' restarts.
+        self.interval = (pipelined + per_request) / rate
         self.tally = Tally()
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self.guarded, args=(self.pipelined, n), daemon=True)
@@ -395,11 +400,20 @@ class PlainLoad:
                 self.tally.add(retried=len(unanswered))
         return connection
 
+    def pace(self, due, requests):
+        """Waits until the next requests are due at this thread's rate; returns when the ones after them are."""
+        delay = due - time.monotonic()
+        if delay > 0:
+            self.stopping.wait(delay)
+        return max(due, time.monotonic() - 1) + requests * self.interval
+
     def pipelined(self, client):
         sequence = 0
         connection = None
+        due = time.monotonic()
         try:
             while not self.stopping.is_set():
+                due = self.pace(due, self.BATCH)
                 batch = [b"p-%d-%d" % (client, sequence + i) for i in range(self.BATCH)]
                 sequence += self.BATCH
                 self.tally.add(sent=len(batch))
@@ -410,7 +424,11 @@ class PlainLoad:
 
     def per_request(self, worker):
         sequence = 0
+        due = time.monotonic()
         while not self.stopping.is_set():
+            due = self.pace(due, 1)
+            if self.stopping.is_set():
+                return
             self.tally.add(sent=1)
             self.send_until_answered([b"c-%d-%d" % (worker, sequence)], None).close()
             sequence += 1
@@ -436,7 +454,7 @@ def scenario(args, work_dir, processes):
         % (HOST, haproxy.frontend_port, HOST, prometheus.port, time.monotonic() - started))
 
     load_seconds = max(10, int(args.seconds - (time.monotonic() - started) - 5))
-    load = PlainLoad(haproxy.frontend_port, args.pipelined, args.per_request)
+    load = PlainLoad(haproxy.frontend_port, args.pipelined, args.per_request, args.rate)
     load_started = time.monotonic()
     load.start()
     time.sleep(1)  # the scenario's pace, not a synchronisation: let the load reach every node first
@@ -462,9 +480,10 @@ def scenario(args, work_dir, processes):
         log("%s: SIGKILL, started again %d s later, UP in HAProxy" % (node.name, CRASH_DOWNTIME))
 
     remaining = load_seconds - (time.monotonic() - load_started)
-    if remaining < 0:
-        raise FleetFailure("the restarts took longer than the load (%d s); raise FLEET_SECONDS" % load_seconds)
-    time.sleep(remaining)  # the scenario's length: the load goes on until its planned end
+    if remaining < TAIL_SECONDS:
+        log("the restarts took %.0f s of the load's planned %d s (a busy machine?); the load goes on %d s more"
+            % (time.monotonic() - load_started, load_seconds, TAIL_SECONDS))
+    time.sleep(max(remaining, TAIL_SECONDS))  # the scenario's length: the load goes on until its planned end
     tally = load.stop(timeout=30)
     load_ended = time.time()
 
@@ -523,6 +542,7 @@ def main():
     parser.add_argument("--verticle", default=SERVER_VERTICLE, help="with --classpath: the server verticle")
     parser.add_argument("--pipelined", type=int, default=8, help="persistent pipelining clients")
     parser.add_argument("--per-request", type=int, default=4, help="connection-per-request workers")
+    parser.add_argument("--rate", type=int, default=10000, help="requests per second over all clients (default 10000)")
     parser.add_argument("--plain", action="store_true",
                         help="plain TCP to the nodes: no PROXY protocol, no node name, no shutdown delay")
     parser.add_argument("--work-dir", default=str(PROJECT / "target" / "fleet"),

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGTERM restart and one SIGKILL under load, in about 30 s. It runs the same script, with the nodes started from the
  * test class path instead of the fat jar.
  */
-@Timeout(90)
+@Timeout(150)
 class FleetScenarioTest {
 
   private static final Pattern SUMMARY = Pattern.compile(
@@ -29,12 +29,12 @@ class FleetScenarioTest {
   void aRestartAndACrashBehindHaproxyLoseNoReplyAndPrometheusCountsEveryNode(@TempDir Path workDir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     LaunchedProcess fleet = LaunchedProcess.start(Map.of(), List.of("python3", "fleet/fleet.py",
-      "--seconds", "30", "--restarts", "1", "--crashes", "1", "--pipelined", "4", "--per-request", "2", "--plain",
+      "--seconds", "30", "--restarts", "1", "--crashes", "1", "--pipelined", "4", "--per-request", "2", "--rate", "2000", "--plain",
       "--java", java, "--classpath", System.getProperty("java.class.path"),
       "--launcher", EcholoopApplication.class.getName(), "--verticle", TcpServerVerticle.class.getName(),
       "--work-dir", workDir.toString()));
     try {
-      String summary = fleet.awaitLine("^sent=\\d+ .* prometheus_nodes=\\d+$", 75);
+      String summary = fleet.awaitLine("^sent=\\d+ .* prometheus_nodes=\\d+$", 110);
       int exitCode = fleet.awaitExit(30);
       assertThat(exitCode).as("exit code; output:\n%s", String.join("\n", fleet.output())).isZero();
 
