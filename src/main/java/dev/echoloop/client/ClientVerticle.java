@@ -45,16 +45,22 @@ public final class ClientVerticle extends VerticleBase {
     config = givenConfig != null ? givenConfig : EchoConfig.fromJson(config());
     NetClientOptions options = new NetClientOptions()
       .setConnectTimeout((int) TimeUnit.SECONDS.toMillis(config.clientTimeoutSeconds()));
-    if (config.tls().enabled()) {
-      TlsSettings.applyTo(options, config.tls());
-    }
-    client = vertx.createNetClient(options);
-    Future<Void> exchanges = Future.succeededFuture();
+    // Checking the trust file stats it: blocking I/O, so on a worker thread.
+    Future<NetClientOptions> ready = config.tls().enabled()
+      ? vertx.executeBlocking(() -> TlsSettings.applyTo(options, config.tls()))
+      : Future.succeededFuture(options);
+    Future<Void> exchanges = ready.map(tlsReady -> {
+      client = vertx.createNetClient(tlsReady);
+      return null;
+    });
     for (String message : MESSAGES) {
-      exchanges = exchanges.compose(previous -> exchange(message)).map(reply -> {
+      exchanges = exchanges.compose(previous -> exchange(message)).compose(reply -> {
         replies.add(reply);
-        System.out.println("Client received: " + reply);
-        return null;
+        // A stdout nobody reads (a stalled pipe, a paused terminal) would block an event loop: print from a worker.
+        return vertx.executeBlocking(() -> {
+          System.out.println("Client received: " + reply);
+          return null;
+        });
       });
     }
     return exchanges;
@@ -76,7 +82,7 @@ public final class ClientVerticle extends VerticleBase {
     long timer = vertx.setTimer(TimeUnit.SECONDS.toMillis(config.clientTimeoutSeconds()), fired ->
       reply.tryFail(new ClientException("no reply from " + address + " within " + config.clientTimeoutSeconds() + " s")));
     client.connect(config.port(), config.host())
-      .onFailure(failure -> reply.tryFail(new ClientException("cannot connect to " + address + ": " + failure.getMessage())))
+      .onFailure(failure -> reply.tryFail(new ClientException("cannot connect to " + address + ": " + failure)))
       .onSuccess(socket -> {
         awaitReply(socket, message, address, reply);
         socket.write(message);
@@ -97,6 +103,6 @@ public final class ClientVerticle extends VerticleBase {
     });
     socket.closeHandler(closed -> reply.tryFail(new ClientException(
       address + " closed the connection without a complete reply (received " + received.length() + " bytes)")));
-    socket.exceptionHandler(failure -> reply.tryFail(new ClientException(address + ": " + failure.getMessage())));
+    socket.exceptionHandler(failure -> reply.tryFail(new ClientException(address + ": " + failure)));
   }
 }

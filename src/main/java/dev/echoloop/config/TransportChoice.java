@@ -31,7 +31,7 @@ public enum TransportChoice {
       Throwable cause = transport == null ? null : transport.unavailabilityCause();
       throw new InvalidConfigException("invalid configuration: transport=\"" + EchoConfig.lowerCase(this)
         + "\" is not available here"
-        + (cause == null ? "" : " (" + cause.getMessage() + ")"));
+        + (cause == null ? "" : " (" + cause + ")"));
     }
     return transport;
   }

@@ -36,9 +36,10 @@ final class ErrorTally {
     return Optional.ofNullable(first.get());
   }
 
-  /** Netty's connect failures carry the address in their message; a bare class name is the fallback. */
+  /** The failure's type and message ({@code getMessage()} alone may be null); Netty's include the address. */
   static String describe(Throwable cause) {
     String message = cause.getMessage();
-    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    String type = cause.getClass().getSimpleName();
+    return message == null || message.isBlank() ? type : type + ": " + message;
   }
 }

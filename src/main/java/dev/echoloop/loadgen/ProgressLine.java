@@ -3,6 +3,7 @@ package dev.echoloop.loadgen;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /** Redraws one status line on stderr every second, only when a person is watching a terminal. */
@@ -12,12 +13,26 @@ final class ProgressLine {
 
   private final Vertx vertx;
   private final PrintStream out;
+  private final AtomicBoolean drawing = new AtomicBoolean();
   private final long timerId;
 
   private ProgressLine(Vertx vertx, PrintStream out, Supplier<String> status) {
     this.vertx = vertx;
     this.out = out;
-    this.timerId = vertx.setPeriodic(PERIOD_MS, id -> out.print("\r" + status.get() + "\u001b[K"));
+    this.timerId = vertx.setPeriodic(PERIOD_MS, id -> redraw("\r" + status.get() + "\u001b[K"));
+  }
+
+  /**
+   * A terminal paused with Ctrl-S blocks the write, so it is made on a worker thread, never on the event loop that the
+   * load runs on; while one write waits, later redraws are skipped rather than queued.
+   */
+  private void redraw(String line) {
+    if (drawing.compareAndSet(false, true)) {
+      vertx.executeBlocking(() -> {
+        out.print(line);
+        return null;
+      }).onComplete(done -> drawing.set(false));
+    }
   }
 
   /** Starts the line when a terminal is attached; otherwise (scripts, CI) prints nothing at all. */

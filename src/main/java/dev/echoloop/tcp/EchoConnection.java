@@ -69,7 +69,7 @@ final class EchoConnection implements FrameSink {
     watchChannelEvents();
     socket.messageHandler(this::received);
     socket.exceptionHandler(failure -> {
-      endReason = "failed: " + failure.getMessage();
+      endReason = "failed: " + failure;
       log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString());
     });
     socket.closeHandler(closed -> {

@@ -7,12 +7,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the instances of one server deployment share across their event loops: the port they bound, the count of open
- * connections that {@code maxConnections} limits, and whether they are serving, shutting down or drained.
+ * What the instances of one server deployment share across their event loops: the address and port they bound, the
+ * count of open connections that {@code maxConnections} limits, which instance watches the TLS certificate for all of
+ * them, and whether they are serving, shutting down or drained.
  *
  * <p>It lives in a Vert.x local map under the deployment's id, so instances the launcher creates by class name find the
  * same object as instances created by {@link TcpServerDeployment}.
@@ -26,6 +29,8 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
   private final AtomicInteger stopped = new AtomicInteger();
   private final Promise<Void> drained = Promise.promise();
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final AtomicBoolean certificateWatched = new AtomicBoolean();
+  private volatile InetAddress address;
   private volatile int port;
 
   static ServerGroup of(Vertx vertx, String deploymentId) {
@@ -64,9 +69,21 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
     return port;
   }
 
-  void listening(int actualPort) {
+  /** The address actually bound, as text: {@code 127.0.0.1}, or {@code [::1]} for IPv6. */
+  String host() {
+    String literal = address.getHostAddress();
+    return address instanceof Inet6Address ? "[" + literal + "]" : literal;
+  }
+
+  void listening(InetAddress boundAddress, int actualPort) {
+    address = boundAddress;
     port = actualPort;
     listening.incrementAndGet();
+  }
+
+  /** True for the one instance that is to watch and reload the certificate the instances share. */
+  boolean claimCertificateWatch() {
+    return certificateWatched.compareAndSet(false, true);
   }
 
   /** Marks the group as shutting down; true for the first instance to do so, which speaks for the group. */

@@ -23,14 +23,17 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
       .map(id -> announce(vertx, id, config));
   }
 
-  /** Logs the listening address of a deployment (made here or by the launcher), and describes it. */
+  /**
+   * Logs the address a deployment (made here or by the launcher) actually listens on, which for a host name is the one
+   * address it resolved to, and describes it.
+   */
   public static TcpServerDeployment announce(Vertx vertx, String deploymentId, EchoConfig config) {
-    int port = ServerGroup.of(vertx, deploymentId).port();
+    ServerGroup group = ServerGroup.of(vertx, deploymentId);
     int instances = config.instances();
     String transport = vertx.isNativeTransportEnabled() ? config.transport().resolve().name() : "nio";
-    log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", config.host(), port, instances,
-      instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
-    return new TcpServerDeployment(vertx, deploymentId, config.host(), port, instances);
+    log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", group.host(), group.port(),
+      instances, instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
+    return new TcpServerDeployment(vertx, deploymentId, group.host(), group.port(), instances);
   }
 
   /** Starts the admin HTTP server (metrics, health, readiness) for this server; it stops after the server drains. */

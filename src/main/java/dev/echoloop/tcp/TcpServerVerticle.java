@@ -11,13 +11,13 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -32,16 +32,21 @@ public final class TcpServerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(TcpServerVerticle.class);
 
-  /** Publishing on this local event-bus address makes every server instance re-read its TLS certificate. */
+  private static final Logger accessLog = LoggerFactory.getLogger("echoloop.access");
+
+  /** Publishing on this local event-bus address makes the server re-read its TLS certificate, once per deployment. */
   public static final String RELOAD_TLS_ADDRESS = "echoloop.tls.reload";
 
-  /** How often the certificate and key files are checked for a renewal. */
+  /** How often the certificate, key and client CA files are checked for a renewal, in ms. */
   static final long CERTIFICATE_CHECK_MILLIS = 5_000;
+
+  private static final String BUSY = "ERR server busy";
 
   /** Vert.x gives each instance its own random port for 0, but shares a negative port under one random port. */
   private static final int SHARED_RANDOM_PORT = -1;
 
   private final EchoConfig givenConfig;
+  private final long certificateCheckMillis;
   private EchoConfig config;
   private ServerGroup group;
   private NetServer server;
@@ -55,7 +60,13 @@ public final class TcpServerVerticle extends VerticleBase {
   }
 
   public TcpServerVerticle(EchoConfig config) {
+    this(config, CERTIFICATE_CHECK_MILLIS);
+  }
+
+  /** @param certificateCheckMillis how often a TLS server checks its certificate files for a change, in ms */
+  TcpServerVerticle(EchoConfig config, long certificateCheckMillis) {
     this.givenConfig = config;
+    this.certificateCheckMillis = certificateCheckMillis;
   }
 
   @Override
@@ -68,17 +79,25 @@ public final class TcpServerVerticle extends VerticleBase {
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
-    busyMessage = config.framing().errorMessage("ERR server busy");
+    busyMessage = config.framing().errorMessage(BUSY);
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
       // Idle means nothing received: watching writes too would hang a listener on every reply's write.
       .setReadIdleTimeout(config.idleTimeoutSeconds())
       .setIdleTimeoutUnit(TimeUnit.SECONDS);
-    if (config.tls().enabled()) {
-      TlsSettings.applyTo(options, config.tls());
-      vertx.eventBus().localConsumer(RELOAD_TLS_ADDRESS, reload -> reloadCertificate());
-      watchCertificateFiles();
-    }
+    // Checking the certificate files stats them: blocking I/O, so on a worker thread.
+    Future<NetServerOptions> ready = config.tls().enabled()
+      ? vertx.executeBlocking(() -> TlsSettings.applyTo(options, config.tls()))
+      : Future.succeededFuture(options);
+    return ready.compose(this::listen).compose(bound -> watchCertificate());
+  }
+
+  /**
+   * Binds the address the host name resolves to first, through Vert.x's non-blocking resolver (the one
+   * {@code NetServer.listen} would use), so the start line can name the address really bound: {@code localhost} binds
+   * 127.0.0.1 or ::1, not both.
+   */
+  private Future<NetServer> listen(NetServerOptions options) {
     server = vertx.createNetServer(options)
       .connectHandler(this::accept)
       .exceptionHandler(failure -> {
@@ -86,41 +105,20 @@ public final class TcpServerVerticle extends VerticleBase {
         log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
       });
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
-    return server.listen(port, config.host())
-      .onSuccess(bound -> group.listening(bound.actualPort()))
+    return ((VertxInternal) vertx).nameResolver().resolve(config.host())
+      .compose(address -> server.listen(port, address.getHostAddress())
+        .onSuccess(bound -> group.listening(address, bound.actualPort())))
       // One line an operator can act on ("Address already in use"), not a bind stack trace from the launcher.
       .recover(failure -> Future.failedFuture(new InvalidConfigException(
-        "cannot listen on " + config.host() + ":" + config.port() + ": " + failure.getMessage())));
+        "cannot listen on " + config.host() + ":" + config.port() + ": " + failure)));
   }
 
-  /**
-   * Renewal tools (certbot, cert-manager) replace the files in place; a changed modification time reloads them, so a
-   * renewal needs neither a restart nor a signal.
-   */
-  private void watchCertificateFiles() {
-    long[] seen = {certificateFilesModified()};
-    vertx.setPeriodic(CERTIFICATE_CHECK_MILLIS, check -> {
-      long modified = certificateFilesModified();
-      if (modified != seen[0]) {
-        seen[0] = modified;
-        reloadCertificate();
-      }
-    });
-  }
-
-  private long certificateFilesModified() {
-    return new File(config.tls().certPath()).lastModified() + new File(config.tls().keyPath()).lastModified();
-  }
-
-  /** Re-reads the certificate and key files; connections already open keep the certificate they started with. */
-  private void reloadCertificate() {
-    try {
-      server.updateSSLOptions(TlsSettings.server(config.tls()), true).onComplete(
-        updated -> log.info("TLS certificate reloaded from {}", config.tls().certPath()),
-        failure -> log.error("TLS certificate reload failed, keeping the previous one: {}", failure.getMessage()));
-    } catch (InvalidConfigException e) {
-      log.error("TLS certificate reload failed, keeping the previous one: {}", e.getMessage());
+  /** The first instance of a TLS server deploys the one certificate watcher of the whole deployment. */
+  private Future<?> watchCertificate() {
+    if (!config.tls().enabled() || !group.claimCertificateWatch()) {
+      return Future.succeededFuture();
     }
+    return vertx.deployVerticle(new CertificateWatcher(server, config.tls(), certificateCheckMillis));
   }
 
   /**
@@ -142,6 +140,11 @@ public final class TcpServerVerticle extends VerticleBase {
       metrics.rejected(Rejection.BUSY);
       socket.write(busyMessage);
       socket.close();
+      if (config.accessLog()) {
+        // Every connection leaves its access-log line, a refused one too, in the format EchoConnection writes.
+        accessLog.info("remote={} loop={} in=0 out={} messages=0 duration_ms=0 end=\"{}\"", socket.remoteAddress(),
+          Thread.currentThread().getName(), busyMessage.length(), BUSY);
+      }
       return;
     }
     metrics.connectionOpened();

@@ -2,8 +2,10 @@ package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.CapturedLog;
 import dev.echoloop.testing.TestConfigs;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,22 @@ class LimitsTest {
     await().untilAsserted(() -> assertThat(server.openConnections()).isZero());
     try (BlockingClient later = new BlockingClient(server.port())) {
       assertThat(later.send("slot freed\n").readLine()).matches(PREFIX + "slot freed");
+    }
+  }
+
+  @Test
+  void connectionRefusedAsBusyLeavesAnAccessLogLine(Vertx vertx) throws Exception {
+    EchoConfig oneSlot = TestConfigs.loopback(1).with("framing", "line").with("accessLog", true).with("maxConnections", 1);
+    TcpServerDeployment full = TcpServerDeployment.deploy(vertx, oneSlot).await(10, TimeUnit.SECONDS);
+    try (CapturedLog access = CapturedLog.of("echoloop.access"); BlockingClient holder = new BlockingClient(full.port())) {
+      holder.send("hold\n").readLine();
+      try (BlockingClient refused = new BlockingClient(full.port())) {
+        assertThat(refused.readToEnd()).isEqualTo("ERR server busy\n");
+      }
+      await().untilAsserted(() -> assertThat(access.messages(Level.INFO)).isNotEmpty());
+      assertThat(access.messages(Level.INFO)).singleElement().asString()
+        .matches("remote=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=0 out=16 messages=0 duration_ms=0 "
+          + "end=\"ERR server busy\"");
     }
   }
 

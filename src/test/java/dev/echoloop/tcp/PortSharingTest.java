@@ -1,8 +1,10 @@
 package dev.echoloop.tcp;
 
+import dev.echoloop.testing.CapturedLog;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestConfigs;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,7 +14,10 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -31,6 +36,21 @@ class PortSharingTest {
         assertThat(threads).hasSizeGreaterThanOrEqualTo(2).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
         ctx.completeNow();
       })));
+  }
+
+  @Test
+  void hostNameBindsTheOneAddressItResolvesToAndTheStartLineNamesThatAddress(Vertx vertx) throws Exception {
+    try (CapturedLog startLine = CapturedLog.of(TcpServerDeployment.class)) {
+      TcpServerDeployment server = TcpServerDeployment.deploy(vertx, TestConfigs.loopback(2).with("host", "localhost"))
+        .await(10, TimeUnit.SECONDS);
+      assertThat(server.host()).isIn("127.0.0.1", "[::1]");
+      assertThat(startLine.messages(Level.INFO)).singleElement().asString()
+        .startsWith("echoloop listening on " + server.host() + ":" + server.port() + " ");
+      String literal = server.host().replace("[", "").replace("]", "");
+      try (Socket bound = new Socket(InetAddress.getByName(literal), server.port())) {
+        assertThat(bound.isConnected()).isTrue();
+      }
+    }
   }
 
   @Test

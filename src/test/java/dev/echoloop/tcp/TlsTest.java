@@ -4,13 +4,17 @@ import dev.echoloop.EcholoopApplication;
 import dev.echoloop.client.ClientVerticle;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.CapturedLog;
 import dev.echoloop.testing.LaunchedProcess;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestCertificates;
 import dev.echoloop.testing.TestConfigs;
 
 import dev.echoloop.loadgen.LoadGenerator;
+import ch.qos.logback.classic.Level;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
@@ -27,9 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -111,25 +117,80 @@ class TlsTest {
   }
 
   @Test
-  void renewedCertificateFilesAreServedWithoutASignal(Vertx vertx) throws Exception {
-    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
-    assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=server");
-    certs.renewServer("renewed by a renewal tool");
-    // Some file systems keep modification times to the second: make the change visible however coarse they are.
-    Files.setLastModifiedTime(certs.serverCert, FileTime.fromMillis(System.currentTimeMillis() + 2_000));
-    await().untilAsserted(() -> assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=renewed by a renewal tool"));
-  }
-
-  @Test
-  void sighupMakesTheLaunchedServerReloadItsCertificate() throws Exception {
-    String conf = new JsonObject().put("port", 0).put("instances", 1).put("tls", new JsonObject()
+  void twentyFiveSighupsToFourInstancesLogOneReloadEachAndNoFailure() throws Exception {
+    String conf = new JsonObject().put("port", 0).put("instances", 4).put("tls", new JsonObject()
       .put("enabled", true).put("certPath", certs.serverCert.toString()).put("keyPath", certs.serverKey.toString())).encode();
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), EcholoopApplication.class.getName(),
       TcpServerVerticle.class.getName(), "-conf", conf)) {
       server.awaitLine("echoloop listening on", 30);
       certs.renewServer("renewed");
-      new ProcessBuilder("kill", "-HUP", String.valueOf(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
-      server.awaitLine("TLS certificate reloaded from", 10);
+      for (int sent = 1; sent <= 25; sent++) {
+        new ProcessBuilder("kill", "-HUP", String.valueOf(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        server.awaitCount("TLS certificate reloaded from", sent, 10);
+      }
+      server.terminate();
+      assertThat(server.awaitExit(15)).isZero();
+      assertThat(server.output().stream().filter(line -> line.contains("TLS certificate reloaded from"))).hasSize(25);
+      assertThat(server.output()).noneMatch(line -> line.contains("ERROR") || line.contains("reload failed"));
+    }
+  }
+
+  @Test
+  void reloadRequestsAndFileReplacementsEachReloadOnceAcrossFourInstancesWithoutBlockingAnEventLoop() throws Exception {
+    Path live = Files.createDirectory(dir.resolve("live"));
+    Path cert = live.resolve("cert.pem");
+    Path key = live.resolve("key.pem");
+    Files.copy(certs.serverCert, cert);
+    Files.copy(certs.serverKey, key);
+    EchoConfig config = tlsConfig("none").with("tls.certPath", cert.toString()).with("tls.keyPath", key.toString());
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+      .setBlockedThreadCheckInterval(20).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+      .setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+    try (CapturedLog reloads = CapturedLog.of(CertificateWatcher.class);
+         CapturedLog blocked = CapturedLog.of("io.vertx.core.impl.BlockedThreadChecker")) {
+      int port = deployWithCertificateCheck(vertx, config, 4, 50);
+      for (int requested = 1; requested <= 25; requested++) {
+        vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
+        int expected = requested;
+        await().untilAsserted(() -> assertThat(reloads.count(Level.INFO, "TLS certificate reloaded")).isGreaterThanOrEqualTo(expected));
+      }
+      for (int replaced = 1; replaced <= 25; replaced++) {
+        // As renewal tools do it: each file written aside, then moved over the old one.
+        certs.renewServer("renewed " + replaced);
+        FileTime renewedAt = FileTime.fromMillis(System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(replaced));
+        replace(certs.serverKey, key, renewedAt);
+        replace(certs.serverCert, cert, renewedAt);
+        int expected = 25 + replaced;
+        await().untilAsserted(() -> assertThat(reloads.count(Level.INFO, "TLS certificate reloaded")).isGreaterThanOrEqualTo(expected));
+      }
+      assertThat(serverCommonName(vertx, port)).isEqualTo("CN=renewed 25");
+      assertThat(reloads.count(Level.INFO, "TLS certificate reloaded")).isEqualTo(50);
+      assertThat(reloads.messages(Level.ERROR)).isEmpty();
+      assertThat(blocked.messages(Level.WARN)).isEmpty();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void truncatedCertificateLogsOneFailureWithTheParsersReasonAndThePreviousOneIsStillServed(Vertx vertx) throws Exception {
+    try (CapturedLog reloads = CapturedLog.of(CertificateWatcher.class)) {
+      int port = deployWithCertificateCheck(vertx, tlsConfig("none"), 4, TimeUnit.MINUTES.toMillis(10));
+      byte[] whole = Files.readAllBytes(certs.serverCert);
+      Files.write(certs.serverCert, Arrays.copyOf(whole, whole.length / 2));
+      vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
+      await().untilAsserted(() -> assertThat(reloads.messages(Level.ERROR)).isNotEmpty());
+      assertThat(serverCommonName(vertx, port)).isEqualTo("CN=server");
+
+      // A good renewal afterwards reloads, and by then every reload the bad file caused has been logged.
+      certs.renewServer("repaired");
+      vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
+      await().untilAsserted(() -> assertThat(reloads.count(Level.INFO, "TLS certificate reloaded")).isEqualTo(1));
+      assertThat(serverCommonName(vertx, port)).isEqualTo("CN=repaired");
+      assertThat(reloads.messages(Level.ERROR)).singleElement().asString()
+        .startsWith("TLS certificate reload failed, keeping the previous one: ")
+        .doesNotEndWith("null")
+        .contains("END CERTIFICATE");
     }
   }
 
@@ -161,6 +222,21 @@ class TlsTest {
     certs.renewServer("renewed");
     vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
     await().untilAsserted(() -> assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=renewed"));
+  }
+
+  /** Deploys {@code instances} server instances whose certificate watcher checks the files every {@code checkMillis}. */
+  private static int deployWithCertificateCheck(Vertx vertx, EchoConfig config, int instances, long checkMillis) throws Exception {
+    String id = vertx.deployVerticle(() -> new TcpServerVerticle(config, checkMillis),
+      new DeploymentOptions().setInstances(instances)).await(10, TimeUnit.SECONDS);
+    return TcpServerDeployment.announce(vertx, id, config.with("instances", instances)).port();
+  }
+
+  /** Some file systems keep modification times to the second: each replacement gets its own, a second apart. */
+  private static void replace(Path source, Path target, FileTime modified) throws Exception {
+    Path aside = target.resolveSibling(target.getFileName() + ".new");
+    Files.copy(source, aside, StandardCopyOption.REPLACE_EXISTING);
+    Files.setLastModifiedTime(aside, modified);
+    Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private EchoConfig tlsConfig(String clientAuth) {

@@ -63,6 +63,20 @@ public final class LaunchedProcess implements AutoCloseable {
     }
   }
 
+  /** Waits until {@code count} lines contain {@code text}. */
+  public void awaitCount(String text, int count, long timeoutSeconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    synchronized (lines) {
+      while (lines.stream().filter(line -> line.contains(text)).count() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
+          throw new AssertionError("fewer than " + count + " lines with \"" + text + "\" in output:\n" + String.join("\n", lines));
+        }
+        lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
+  }
+
   /** Waits for the process to end and for all its output to be read; returns the exit code. */
   public int awaitExit(long timeoutSeconds) throws InterruptedException {
     if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
