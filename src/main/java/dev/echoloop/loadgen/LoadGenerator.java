@@ -210,6 +210,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private static void report(BenchResult result) throws IOException {
     System.out.println(result.summary());
+    result.loadBoundWarning().ifPresent(warning -> System.out.println("echoloop bench: " + warning));
     result.firstError().ifPresent(first -> System.err.println("echoloop bench: "
         + result.errors() + " error(s); first: " + first));
     Optional<Path> json = result.options().jsonFile();

@@ -40,8 +40,7 @@ final class RequestResponseLoad implements Load {
             errors.record(unanswered, unanswered + " requests got no reply within "
                 + Drain.REPLY_GRACE_SECONDS + " s after the run");
           }
-          return BenchResult.ofRequests(
-              options, completed.sum(), window.elapsedSeconds(), errors, latencies.histogram());
+          return BenchResult.ofRequests(options, completed.sum(), window, errors, latencies.histogram());
         });
   }
 

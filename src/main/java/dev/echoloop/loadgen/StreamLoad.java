@@ -40,7 +40,7 @@ final class StreamLoad implements Load {
             .mapToObj(id -> env.loops().run(id, () -> connections.get(id).finish(env.vertx(), ECHO_GRACE_SECONDS)))
             .toList()))
         .map(finished -> BenchResult.ofStream(
-            options, sentInWindow.sum(), receivedInWindow.sum(), window.elapsedSeconds(), errors));
+            options, sentInWindow.sum(), receivedInWindow.sum(), window, errors));
   }
 
   @Override

@@ -42,6 +42,9 @@ class LoadGeneratorTest {
     assertThat(json.getLong("errors")).isZero();
     assertThat(json.getDouble("p50us")).isPositive().isLessThanOrEqualTo(json.getDouble("p99us"));
     assertThat(json.getDouble("maxus")).isGreaterThanOrEqualTo(json.getDouble("p999us"));
+    // The in-process server's CPU counts too, so only its presence is certain here.
+    assertThat(json.getDouble("loadgenCpu")).isPositive();
+    assertThat(json.getBoolean("loadBound")).isNotNull();
   }
 
   @Test
