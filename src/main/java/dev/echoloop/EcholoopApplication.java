@@ -7,6 +7,7 @@ import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.tcp.TcpServerVerticle;
 
+import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.LogFormats;
 import dev.echoloop.ops.Metrics;
 import io.vertx.core.Vertx;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -93,7 +95,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
       serving = true;
       TcpServerDeployment server = TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
       if (config.admin().enabled()) {
-        server.startAdmin(config.admin()).await();
+        server.startAdmin(config.admin(), adminRoutes()).await();
       }
       if (config.tls().enabled()) {
         reloadCertificateOnSighup(context.vertx());
@@ -116,6 +118,14 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
       System.out.flush();
       Runtime.getRuntime().halt(0);
     }
+  }
+
+  /**
+   * What parts other than the echo server serve on the admin port, beside {@code /metrics}, {@code /health} and
+   * {@code /ready}: add a part's {@link AdminRoutes} here (the live view's page and event stream, for example).
+   */
+  private List<AdminRoutes> adminRoutes() {
+    return List.of();
   }
 
   /** The conventional signal for "re-read your certificates", as nginx and HAProxy use it. */

@@ -7,38 +7,67 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.PrometheusRequestHandler;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Objects;
+
 /**
- * The admin HTTP server: {@code /metrics} (Prometheus), {@code /health} (the process is alive) and {@code /ready} (the
- * echo server accepts connections). It stays up until the echo server has drained, so a load balancer polling
- * {@code /ready} sees 503 for the whole graceful shutdown.
+ * The admin HTTP server, on a vertx-web {@link Router}: {@code /metrics} (Prometheus), {@code /health} (the process is
+ * alive), {@code /ready} (the echo server accepts connections), and whatever routes the {@link AdminRoutes} it is given
+ * add. It stays up until the echo server has drained, so a load balancer polling {@code /ready} sees 503 for the whole
+ * graceful shutdown.
+ *
+ * <p>{@code /health} and {@code /ready} run vertx-health-check procedures; their answers keep the short form the README
+ * documents and load balancers are configured against ({@code {"status":"READY"}}), rather than the library's
+ * {@code HealthCheckHandler} report.
  */
 public final class AdminVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(AdminVerticle.class);
 
+  /** The health-check procedure behind {@code /ready}; its {@code reason} is the echo server's. */
+  private static final String ECHO_SERVER = "echo-server";
+
   private final AdminConfig config;
   private final Readiness readiness;
+  private final List<AdminRoutes> routes;
   private HttpServer server;
-  private Handler<HttpServerRequest> metrics;
 
-  public AdminVerticle(AdminConfig config, Readiness readiness) {
+  /**
+   * @param config    where to listen
+   * @param readiness what {@code /ready} reports, and what the admin server waits for before it stops
+   * @param routes    further routes, added after the admin server's own
+   */
+  public AdminVerticle(AdminConfig config, Readiness readiness, List<AdminRoutes> routes) {
     this.config = config;
     this.readiness = readiness;
+    this.routes = List.copyOf(routes);
   }
 
   @Override
   public Future<?> start() {
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    // Without the registry Vert.x fills, PrometheusRequestHandler.create() would serve a new, empty one.
-    metrics = registry instanceof PrometheusMeterRegistry prometheus ? PrometheusRequestHandler.create(prometheus) : null;
-    server = vertx.createHttpServer().requestHandler(this::handle);
+    HealthChecks health = HealthChecks.create(vertx).register("process", alive -> alive.complete(Status.OK()));
+    HealthChecks ready = HealthChecks.create(vertx).register(ECHO_SERVER, check -> {
+      String notReady = readiness.notReadyReason();
+      check.complete(notReady == null ? Status.OK() : Status.KO(new JsonObject().put("reason", notReady)));
+    });
+    Router router = Router.router(vertx);
+    router.get("/metrics").handler(metricsHandler());
+    router.get("/health").handler(request -> answer(request, health, "UP", "DOWN"));
+    router.get("/ready").handler(request -> answer(request, ready, "READY", "NOT_READY"));
+    routes.forEach(contributor -> contributor.addTo(router, vertx));
+    router.errorHandler(404, request -> respond(request, 404, new JsonObject().put("error", "not found: " + request.normalizedPath())));
+    server = vertx.createHttpServer().requestHandler(router);
     return server.listen(config.port(), config.host())
       .onSuccess(bound -> log.info("admin listening on http://{}:{} (/metrics, /health, /ready)", config.host(), bound.actualPort()));
   }
@@ -48,31 +77,45 @@ public final class AdminVerticle extends VerticleBase {
     return readiness.drained().eventually(() -> server.close());
   }
 
+  /** The port the admin server bound: {@code admin.port}, or the one the OS chose for 0. */
   public int actualPort() {
     return server.actualPort();
   }
 
-  private void handle(HttpServerRequest request) {
-    switch (request.path()) {
-      case "/metrics" -> {
-        if (metrics != null) {
-          metrics.handle(request);
-        } else {
-          respond(request, 503, new JsonObject().put("error", "metrics are not enabled"));
-        }
-      }
-      case "/health" -> respond(request, 200, new JsonObject().put("status", "UP"));
-      case "/ready" -> {
-        String notReady = readiness.notReadyReason();
-        respond(request, notReady == null ? 200 : 503, notReady == null
-          ? new JsonObject().put("status", "READY")
-          : new JsonObject().put("status", "NOT_READY").put("reason", notReady));
-      }
-      default -> respond(request, 404, new JsonObject().put("error", "not found: " + request.path()));
+  private static Handler<RoutingContext> metricsHandler() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    // The registry Vert.x fills; PrometheusScrapingHandler.create() without it would serve a new, empty one.
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      return PrometheusScrapingHandler.create(prometheus);
     }
+    return request -> respond(request, 503, new JsonObject().put("error", "metrics are not enabled"));
   }
 
-  private static void respond(HttpServerRequest request, int status, JsonObject body) {
+  /** 200 and {@code {"status":up}} when every procedure is up; otherwise 503, the status, and the first reason given. */
+  private static void answer(RoutingContext request, HealthChecks checks, String up, String down) {
+    checks.checkStatus().onComplete(
+      result -> {
+        if (CheckResult.isUp(result)) {
+          respond(request, 200, new JsonObject().put("status", up));
+        } else {
+          respond(request, 503, new JsonObject().put("status", down).put("reason", reason(result)));
+        }
+      },
+      failure -> respond(request, 503, new JsonObject().put("status", down).put("reason", failure.toString())));
+  }
+
+  private static String reason(CheckResult result) {
+    return (result.getChecks() == null ? List.<CheckResult>of() : result.getChecks()).stream()
+      .filter(check -> !check.getUp())
+      .map(CheckResult::getData)
+      .filter(Objects::nonNull)
+      .map(data -> data.getString("reason", data.getString("cause")))
+      .filter(Objects::nonNull)
+      .findFirst()
+      .orElse("a health check failed");
+  }
+
+  private static void respond(RoutingContext request, int status, JsonObject body) {
     request.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
   }
 

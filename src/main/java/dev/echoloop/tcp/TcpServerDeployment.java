@@ -3,12 +3,15 @@ package dev.echoloop.tcp;
 import dev.echoloop.config.AdminConfig;
 import dev.echoloop.config.EchoConfig;
 
+import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.AdminVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * One running echo server: all the {@link TcpServerVerticle} instances of one deployment, and the port they share.
@@ -38,7 +41,16 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
 
   /** Starts the admin HTTP server (metrics, health, readiness) for this server; it stops after the server drains. */
   public Future<AdminVerticle> startAdmin(AdminConfig admin) {
-    AdminVerticle verticle = new AdminVerticle(admin, ServerGroup.of(vertx, deploymentId));
+    return startAdmin(admin, List.of());
+  }
+
+  /**
+   * Starts the admin HTTP server with further routes beside metrics, health and readiness.
+   *
+   * @param routes what other parts serve on the admin port (the live view, its event stream), added in this order
+   */
+  public Future<AdminVerticle> startAdmin(AdminConfig admin, List<AdminRoutes> routes) {
+    AdminVerticle verticle = new AdminVerticle(admin, ServerGroup.of(vertx, deploymentId), routes);
     return vertx.deployVerticle(verticle).map(id -> verticle);
   }
 

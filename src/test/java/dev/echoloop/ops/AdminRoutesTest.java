@@ -1,0 +1,80 @@
+package dev.echoloop.ops;
+
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.tcp.TcpServerDeployment;
+import dev.echoloop.testing.TestConfigs;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Other parts add their routes to the admin server without shadowing metrics, health or readiness. */
+@ExtendWith(VertxExtension.class)
+class AdminRoutesTest {
+
+  private int adminPort;
+
+  @BeforeEach
+  void deployServerWithAnExtraRoute(Vertx vertx, VertxTestContext ctx) {
+    EchoConfig config = TestConfigs.loopback(1).with("admin", new JsonObject().put("port", 0));
+    AdminRoutes extra = (router, routerVertx) -> {
+      router.get("/hello").handler(request -> request.response().end("hello from a contributor"));
+      router.get("/ready").handler(request -> request.response().end("shadowed"));
+    };
+    TcpServerDeployment.deploy(vertx, config)
+      .compose(server -> server.startAdmin(config.admin(), List.of(extra)))
+      .onComplete(ctx.succeeding(admin -> {
+        adminPort = admin.actualPort();
+        ctx.completeNow();
+      }));
+  }
+
+  @Test
+  void servesAContributedRoute(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/hello").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("200 hello from a contributor");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void keepsItsOwnAnswersForItsOwnPaths(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/ready").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("200 {\"status\":\"READY\"}");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void answersAnUnknownPathWithAJson404(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/nothing-here").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("404 {\"error\":\"not found: /nothing-here\"}");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void saysMetricsAreOffWhenVertxCollectsNone(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/metrics").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("503 {\"error\":\"metrics are not enabled\"}");
+      ctx.completeNow();
+    })));
+  }
+
+  /** The status code and body, as one string. */
+  private Future<String> get(Vertx vertx, String path) {
+    return vertx.createHttpClient()
+      .request(HttpMethod.GET, adminPort, "127.0.0.1", path)
+      .compose(request -> request.send())
+      .compose(response -> response.body().map(body -> response.statusCode() + " " + body));
+  }
+}
