@@ -19,8 +19,14 @@ public final class BlockingClient implements AutoCloseable {
   private final OutputStream out;
   private final DataInputStream in;
 
+  /** Connects to {@code port} on 127.0.0.1. */
   public BlockingClient(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Takes over a socket that is already connected, such as a JDK {@code SSLSocket}. */
+  public BlockingClient(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(10_000);
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
@@ -47,6 +53,21 @@ public final class BlockingClient implements AutoCloseable {
       line.write(b);
     }
     return line.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Reads until what arrived ends with {@code tail}, as ISO-8859-1: a {@code raw} reply, which TCP may split anywhere.
+   */
+  public String readEndingWith(String tail) throws IOException {
+    ByteArrayOutputStream reply = new ByteArrayOutputStream();
+    while (!reply.toString(StandardCharsets.ISO_8859_1).endsWith(tail)) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed after " + reply.size() + " bytes of a reply: " + reply);
+      }
+      reply.write(b);
+    }
+    return reply.toString(StandardCharsets.ISO_8859_1);
   }
 
   public List<String> readLines(int count) throws IOException {

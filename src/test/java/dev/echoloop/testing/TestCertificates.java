@@ -1,17 +1,26 @@
 package dev.echoloop.testing;
 
-import java.io.IOException;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.CertificateBuilder.KeyUsage;
+import io.netty.pkitesting.X509Bundle;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.time.Instant;
+
+import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Certificates made for one test with the openssl command: a CA, a server certificate for 127.0.0.1 signed by it, a
- * client certificate signed by it, and a client certificate signed by nobody the server trusts.
+ * Certificates made for one test by Netty's PKI testing module, in memory and without any external tool: a CA, a server
+ * certificate for 127.0.0.1 and localhost signed by it, a client certificate signed by it, and a client certificate
+ * signed by another CA, which the server does not trust. echoloop reads certificates from PEM files, so each is also
+ * written, with its private key, to the test's directory.
  */
 public final class TestCertificates {
+
+  /** Valid from a day ago, so a clock a little behind the test's does not reject them, to a day ahead. */
+  private static final Duration VALIDITY = Duration.ofDays(1);
 
   public final Path ca;
   public final Path serverCert;
@@ -20,10 +29,10 @@ public final class TestCertificates {
   public final Path clientKey;
   public final Path strangerCert;
   public final Path strangerKey;
-  private final Path dir;
+  private final X509Bundle authority;
 
-  private TestCertificates(Path dir) {
-    this.dir = dir;
+  private TestCertificates(Path dir, X509Bundle authority) {
+    this.authority = authority;
     ca = dir.resolve("ca.pem");
     serverCert = dir.resolve("server-cert.pem");
     serverKey = dir.resolve("server-key.pem");
@@ -33,49 +42,52 @@ public final class TestCertificates {
     strangerKey = dir.resolve("stranger-key.pem");
   }
 
-  public static boolean opensslAvailable() {
-    try {
-      return new ProcessBuilder("openssl", "version").start().waitFor(10, TimeUnit.SECONDS);
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
+  /** Makes every certificate and writes it, with its private key, as PEM files into {@code dir}. */
   public static TestCertificates create(Path dir) throws Exception {
-    TestCertificates certs = new TestCertificates(dir);
-    certs.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=echoloop test CA");
-    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    certs.signed("server", "server", "server.ext");
-    certs.signed("client", "client", null);
-    certs.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", "stranger-key.pem", "-out", "stranger-cert.pem", "-days", "2", "-subj", "/CN=stranger");
+    X509Bundle authority = authority("CN=echoloop test CA");
+    TestCertificates certs = new TestCertificates(dir, authority);
+    Files.writeString(certs.ca, authority.getCertificatePEM());
+    certs.renewServer("server");
+    write(builder("CN=client").addExtendedKeyUsageClientAuth().buildIssuedBy(authority),
+      certs.clientCert, certs.clientKey);
+    write(builder("CN=stranger").addExtendedKeyUsageClientAuth().buildIssuedBy(authority("CN=a stranger's CA")),
+      certs.strangerCert, certs.strangerKey);
     return certs;
   }
 
   /** A new server key and certificate, signed by the same CA, with {@code commonName}, over the current files. */
   public void renewServer(String commonName) throws Exception {
-    signed("server", commonName, "server.ext");
+    X509Bundle server = builder("CN=" + commonName)
+      .addSanIpAddress("127.0.0.1")
+      .addSanDnsName("localhost")
+      .addExtendedKeyUsageServerAuth()
+      .buildIssuedBy(authority);
+    write(server, serverCert, serverKey);
   }
 
-  private void signed(String name, String commonName, String extensions) throws Exception {
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", name + "-key.pem", "-out", name + ".csr", "-subj", "/CN=" + commonName);
-    List<String> sign = new ArrayList<>(List.of("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
-      "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", name + "-cert.pem", "-days", "2"));
-    if (extensions != null) {
-      sign.addAll(List.of("-extfile", extensions));
-    }
-    openssl(sign.toArray(String[]::new));
+  /** Trust in the test CA, for clients outside Vert.x (a plain JDK {@code SSLSocket}). */
+  public TrustManagerFactory trustManagerFactory() {
+    return authority.toTrustManagerFactory();
   }
 
-  private void openssl(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openssl"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed:\n" + output);
-    }
+  private static X509Bundle authority(String subject) throws Exception {
+    return builder(subject)
+      .setIsCertificateAuthority(true)
+      .setKeyUsage(true, KeyUsage.keyCertSign, KeyUsage.cRLSign)
+      .buildSelfSigned();
+  }
+
+  private static CertificateBuilder builder(String subject) {
+    Instant now = Instant.now();
+    return new CertificateBuilder()
+      .subject(subject)
+      .ecp256()
+      .notBefore(now.minus(VALIDITY))
+      .notAfter(now.plus(VALIDITY));
+  }
+
+  private static void write(X509Bundle bundle, Path cert, Path key) throws Exception {
+    Files.writeString(key, bundle.getPrivateKeyPEM());
+    Files.writeString(cert, bundle.getCertificatePEM());
   }
 }
