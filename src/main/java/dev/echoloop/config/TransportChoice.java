@@ -2,16 +2,17 @@ package dev.echoloop.config;
 
 import io.vertx.core.transport.Transport;
 
-
 /** Which Netty transport the event loops use: the {@code transport} configuration key. */
 public enum TransportChoice {
 
-  /** A native transport when the machine has one (epoll on Linux, else io_uring), NIO otherwise. */
+  /**
+   * The native transport Vert.x picks for the machine (epoll on Linux, io_uring where epoll cannot load), falling back
+   * to NIO when no native transport loads.
+   */
   AUTO,
   NIO,
   EPOLL,
   IO_URING;
-
 
   /**
    * The transport to build Vert.x with. An explicitly named transport that cannot load here is a configuration error,

@@ -1,5 +1,6 @@
 package dev.echoloop.ops;
 
+import dev.echoloop.config.EchoConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,7 +45,7 @@ public final class EchoMetrics {
       .tag("event_loop", eventLoop).register(registry);
     for (Rejection reason : Rejection.values()) {
       rejections.put(reason, Counter.builder("echoloop.rejected").description("connections and frames refused")
-        .tag("event_loop", eventLoop).tag("reason", reason.name().toLowerCase()).register(registry));
+        .tag("event_loop", eventLoop).tag("reason", EchoConfig.lowerCase(reason)).register(registry));
     }
   }
 

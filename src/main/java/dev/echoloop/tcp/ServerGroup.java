@@ -86,8 +86,12 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
     return certificateWatched.compareAndSet(false, true);
   }
 
-  /** Marks the group as shutting down; true for the first instance to do so, which speaks for the group. */
-  boolean shuttingDown() {
+  /**
+   * Marks the group as shutting down (a compare-and-set), so {@code /ready} turns 503.
+   *
+   * @return true for the one instance that made the change, which then speaks for the group
+   */
+  boolean beginShutdown() {
     return shuttingDown.compareAndSet(false, true);
   }
 

@@ -15,8 +15,13 @@ import java.util.List;
 
 /**
  * One running echo server: all the {@link TcpServerVerticle} instances of one deployment, and the port they share.
+ *
+ * @param vertx        the Vert.x instance it is deployed on
+ * @param deploymentId the deployment of all its instances
+ * @param host         the address actually bound (for a host name, the one it resolved to)
+ * @param port         the port every instance shares
  */
-public record TcpServerDeployment(Vertx vertx, String deploymentId, String host, int port, int instances) {
+public record TcpServerDeployment(Vertx vertx, String deploymentId, String host, int port) {
 
   private static final Logger log = LoggerFactory.getLogger(TcpServerDeployment.class);
 
@@ -36,7 +41,7 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     String transport = vertx.isNativeTransportEnabled() ? config.transport().resolve().name() : "nio";
     log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", group.host(), group.port(),
       instances, instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
-    return new TcpServerDeployment(vertx, deploymentId, group.host(), group.port(), instances);
+    return new TcpServerDeployment(vertx, deploymentId, group.host(), group.port());
   }
 
   /** Starts the admin HTTP server (metrics, health, readiness) for this server; it stops after the server drains. */

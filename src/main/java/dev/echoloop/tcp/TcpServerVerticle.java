@@ -127,7 +127,7 @@ public final class TcpServerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    if (group.shuttingDown()) {
+    if (group.beginShutdown()) {
       log.info("echoloop shutting down: refusing new connections, open ones get up to {} s to finish",
         config.shutdownTimeoutSeconds());
     }
