@@ -60,7 +60,7 @@ soak: $(JAR) ## Mixed good and bad clients for SOAK_SECONDS (30, max 60); prints
 
 # Until the PROXY protocol, node names and the load generator's --reconnect are on main, the fleet runs --plain.
 FLEET_SECONDS ?= 90
-FLEET_ARGS ?= --plain
+FLEET_ARGS ?= --plain --python-load
 
 fleet: $(JAR) fleet-tools ## Three nodes behind HAProxy and Prometheus: rolling restart and a crash under load (FLEET_SECONDS, 90)
 	python3 fleet/fleet.py --seconds $(FLEET_SECONDS) --java "$(JAVA)" --jar $(JAR) $(FLEET_ARGS)

@@ -44,7 +44,10 @@ STOP_TIMEOUT = 30
 UP_TIMEOUT = 20
 CRASH_DOWNTIME = 3
 # The load goes on at least this long after the last node is back, so that every node serves again.
-TAIL_SECONDS = 3
+TAIL_SECONDS = 2
+# Planned for starting the nodes, HAProxy and Prometheus, and for the final scrape: the load gets the rest.
+SETUP_SECONDS = 8
+REPLY_PREFIX = "{node}/{thread}: "
 SCRAPE_INTERVAL = 1
 # The plain-TCP scenario (--plain) closes connections still open at this graceful-shutdown deadline.
 PLAIN_SHUTDOWN_TIMEOUT = 2
@@ -136,7 +139,7 @@ class Node:
         if self.plain:
             config["shutdownTimeoutSeconds"] = PLAIN_SHUTDOWN_TIMEOUT
         else:
-            config.update({"nodeName": self.name, "proxyProtocol": True, "replyPrefix": "{node}/{thread}: ",
+            config.update({"nodeName": self.name, "proxyProtocol": True, "replyPrefix": REPLY_PREFIX,
                            "shutdownDelaySeconds": 2, "shutdownTimeoutSeconds": 5})
         return json.dumps(config)
 
@@ -210,6 +213,12 @@ class HAProxy:
         text = data.decode().lstrip("# ")
         return {row["svname"]: row for row in csv.DictReader(io.StringIO(text)) if row["pxname"] == "echoloop"}
 
+    def failures(self):
+        """The backend's counts of what a client could notice: connections no node took (econ) or that a node cut
+        (srv_abrt), with the retries (wretr) and redispatches (wredis) that hid a failed connect from the client."""
+        row = (self.stats() or {}).get("BACKEND", {})
+        return {key: int(row.get(key) or 0) for key in ("econ", "srv_abrt", "wretr", "wredis")}
+
     def status(self, server):
         stats = self.stats() or {}
         return stats.get(server, {}).get("status", "")
@@ -217,6 +226,11 @@ class HAProxy:
     def wait_up(self, node, timeout=UP_TIMEOUT):
         wait_until("%s UP in HAProxy" % node.name, lambda: self.status(node.name) == "UP", timeout,
                    alive=node.alive)
+
+    def wait_flowing(self, nodes, timeout=UP_TIMEOUT):
+        """Waits until HAProxy has sessions open on every node: the load reaches each one."""
+        wait_until("load on every node", lambda: all(
+            int((self.stats() or {}).get(node.name, {}).get("scur") or 0) > 0 for node in nodes), timeout)
 
     def wait_down(self, node, timeout=UP_TIMEOUT):
         wait_until("%s out of rotation in HAProxy" % node.name,
@@ -334,8 +348,8 @@ class LineConnection:
         self.sock.close()
 
 
-class PlainLoad:
-    """The --plain scenario's load, for nodes without the PROXY protocol and a load generator without --reconnect.
+class PythonLoad:
+    """A paced load for a load generator without --reconnect (--python-load).
 
     Pipelining clients keep one connection each and send batches of lines; connection-per-request workers open a
     connection for every line. Whatever was not answered when a connection ended is sent again on a new one and
@@ -345,8 +359,9 @@ class PlainLoad:
     BATCH = 16
     RETRY_LIMIT = 100
 
-    def __init__(self, port, pipelined, per_request, rate):
+    def __init__(self, port, seconds, pipelined, per_request, rate):
         self.port = port
+        self.seconds = seconds
         # Each thread's share of the requests per second; the fleet is not a benchmark, and a load that took every
         # core would starve the nodes' restarts.
         self.interval = (pipelined + per_request) / rate
@@ -358,17 +373,25 @@ class PlainLoad:
                          for n in range(per_request)]
 
     def start(self):
+        self.ends = time.monotonic() + self.seconds
         for thread in self.threads:
             thread.start()
 
-    def stop(self, timeout):
+    def alive(self):
+        return all(thread.is_alive() for thread in self.threads)
+
+    def finish(self):
+        """Stops the load at its planned end and waits for the replies it is owed; returns its counts (no nodes)."""
+        self.stopping.wait(max(0.0, self.ends - time.monotonic()))
         self.stopping.set()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + 30
         for thread in self.threads:
             thread.join(max(0.1, deadline - time.monotonic()))
         if any(thread.is_alive() for thread in self.threads):
-            raise FleetFailure("the load did not stop within %d s" % timeout)
-        return self.tally
+            raise FleetFailure("the load did not stop within 30 s of its end")
+        tally = self.tally
+        return {"sent": tally.sent, "replied": tally.replied, "retried": tally.retried, "lost": tally.lost,
+                "mismatched": 0, "failures": tally.failures}, None
 
     def guarded(self, work, number):
         try:
@@ -434,6 +457,61 @@ class PlainLoad:
             sequence += 1
 
 
+class JavaLoad:
+    """echoloop's load generator with --reconnect, as two processes for the whole scenario: rr, pipelining on
+    persistent connections, and cpr, a connection per request. Each reopens a connection the server closed and sends
+    what it left unanswered again, counted as retried; lost is what never got a reply."""
+
+    def __init__(self, java, classpath, port, seconds, reply_prefix, work_dir, processes, connections, pipeline,
+                 workers):
+        common = ["--port", str(port), "--reconnect", "--warmup", "0", "--duration", str(seconds),
+                  "--reply-prefix", reply_prefix]
+        self.runs = {
+            "load-rr": ["--mode", "rr", "--connections", str(connections), "--pipeline", str(pipeline), *common],
+            "load-cpr": ["--mode", "cpr", "--connections", str(workers), *common],
+        }
+        # The load generator runs flat out; at a lower priority it cannot starve the nodes' restarts on a small machine.
+        self.command = ["nice", "-n", "10", java, "@conf/jvm.options", "-cp", classpath, LOAD_GENERATOR_CLASS]
+        self.names_nodes = "{node}" in reply_prefix
+        self.seconds = seconds
+        self.work_dir = work_dir
+        self.processes = processes
+        self.started = {}
+
+    def start(self):
+        for name, args in self.runs.items():
+            json_file = self.work_dir / (name + ".json")
+            json_file.unlink(missing_ok=True)
+            self.started[name] = (self.processes.start(name, [*self.command, *args, "--json", str(json_file)]),
+                                  json_file)
+
+    def alive(self):
+        return all(process.poll() is None for process, _ in self.started.values())
+
+    def finish(self):
+        """Waits for both runs to end; returns their summed counts and the set of nodes that replied."""
+        totals = {"sent": 0, "replied": 0, "retried": 0, "lost": 0, "mismatched": 0}
+        failures = []
+        nodes = set()
+        for name, (process, json_file) in self.started.items():
+            try:
+                status = process.wait(timeout=self.seconds + 60)
+            except subprocess.TimeoutExpired:
+                raise FleetFailure("%s did not end within %d s" % (name, self.seconds + 60))
+            self.processes.forget(process)
+            if not json_file.exists():
+                raise FleetFailure("%s exited with %d and no result (see %s.log)" % (name, status, name))
+            result = json.loads(json_file.read_text())
+            for key in totals:
+                totals[key] += int(result.get(key, 0))
+            nodes.update(node for node, count in result.get("nodes", {}).items() if count > 0)
+            if status != 0:
+                failures.append("%s exited with %d: %s" % (name, status,
+                                                            (self.work_dir / (name + ".log")).read_text()[-300:]))
+        totals["failures"] = failures
+        return totals, nodes if self.names_nodes else None
+
+
 def scenario(args, work_dir, processes):
     started = time.monotonic()
     ports = free_ports(2 * NODES + 2)
@@ -453,43 +531,56 @@ def scenario(args, work_dir, processes):
     log("3 nodes UP behind HAProxy on %s:%d, Prometheus on %s:%d (%.1f s)"
         % (HOST, haproxy.frontend_port, HOST, prometheus.port, time.monotonic() - started))
 
-    load_seconds = max(10, int(args.seconds - (time.monotonic() - started) - 5))
-    load = PlainLoad(haproxy.frontend_port, args.pipelined, args.per_request, args.rate)
-    load_started = time.monotonic()
+    # The load runs for a fixed time planned from the start, so that a slow start-up does not shorten it.
+    load_seconds = max(10, args.seconds - SETUP_SECONDS)
+    if args.python_load:
+        load = PythonLoad(haproxy.frontend_port, load_seconds, args.connections, args.workers, args.rate)
+    else:
+        load = JavaLoad(args.java, args.classpath or args.jar, haproxy.frontend_port, load_seconds,
+                        "{thread}: " if args.plain else REPLY_PREFIX, work_dir, processes, args.connections,
+                        args.pipeline, args.workers)
+    load_end = time.monotonic() + load_seconds
     load.start()
-    time.sleep(1)  # the scenario's pace, not a synchronisation: let the load reach every node first
+    haproxy.wait_flowing(nodes)
 
     restarts = crashes = 0
+    haproxy_before = haproxy.failures()
     for node in nodes[:args.restarts]:
         status, took = node.stop(signal.SIGTERM)
         if status != 0:
             raise FleetFailure("%s exited with status %d after SIGTERM (expected 0)" % (node.name, status))
         up_from = time.monotonic()
+        haproxy.wait_down(node)
         node.start()
         haproxy.wait_up(node)
         restarts += 1
         log("%s: SIGTERM, exited 0 after %.1f s, started again, UP in HAProxy after %.1f s"
             % (node.name, took, time.monotonic() - up_from))
+    haproxy_after_restarts = haproxy.failures()
     if args.crashes:
         node = nodes[1]
-        status, _ = node.stop(signal.SIGKILL)
+        node.stop(signal.SIGKILL)
+        haproxy.wait_down(node)
         time.sleep(CRASH_DOWNTIME)  # the scenario's pace: the node stays dead this long, as a crashed host would
         node.start()
         haproxy.wait_up(node)
         crashes += 1
         log("%s: SIGKILL, started again %d s later, UP in HAProxy" % (node.name, CRASH_DOWNTIME))
+    if time.monotonic() > load_end - TAIL_SECONDS:
+        raise FleetFailure("the restarts outlasted the load's %d s (a busy machine?); raise FLEET_SECONDS"
+                           % load_seconds)
+    if not load.alive():
+        raise FleetFailure("the load ended before its time; see load-*.log in %s" % work_dir)
 
-    remaining = load_seconds - (time.monotonic() - load_started)
-    if remaining < TAIL_SECONDS:
-        log("the restarts took %.0f s of the load's planned %d s (a busy machine?); the load goes on %d s more"
-            % (time.monotonic() - load_started, load_seconds, TAIL_SECONDS))
-    time.sleep(max(remaining, TAIL_SECONDS))  # the scenario's length: the load goes on until its planned end
-    tally = load.stop(timeout=30)
+    counts, nodes_replying = load.finish()
     load_ended = time.time()
-
-    sessions = {name: int(row.get("stot") or 0) for name, row in (haproxy.stats() or {}).items()
-                if name.startswith("node-")}
-    nodes_serving = sum(1 for count in sessions.values() if count > 0)
+    haproxy_at_end = haproxy.failures()
+    log("HAProxy backend: before the restarts %s, after them %s, at the end %s"
+        % (haproxy_before, haproxy_after_restarts, haproxy_at_end))
+    if nodes_replying is None:
+        # Replies that do not name their node (--plain): the nodes HAProxy sent connections to.
+        nodes_replying = {name for name, row in (haproxy.stats() or {}).items()
+                          if name.startswith("node-") and int(row.get("stot") or 0) > 0}
 
     wait_until("a scrape of every node after the load", lambda: prometheus.scraped_since(load_ended), 15, 0.25)
     window = int(time.time() - scenario_start) + 5
@@ -505,25 +596,34 @@ def scenario(args, work_dir, processes):
     prometheus_nodes = len(per_node)
 
     print("sent=%d replied=%d retried=%d lost=%d nodes=%d restarts=%d crashes=%d prometheus_replies=%d "
-          "prometheus_nodes=%d" % (tally.sent, tally.replied, tally.retried, tally.lost, nodes_serving, restarts,
-                                   crashes, prometheus_replies, prometheus_nodes), flush=True)
+          "prometheus_nodes=%d" % (counts["sent"], counts["replied"], counts["retried"], counts["lost"],
+                                   len(nodes_replying), restarts, crashes, prometheus_replies, prometheus_nodes),
+          flush=True)
 
-    problems = list(tally.failures[:5])
-    lost = tally.sent - tally.replied
-    if lost or tally.lost:
-        problems.append("%d requests never got a reply" % max(lost, tally.lost))
-    if nodes_serving < NODES:
-        problems.append("only %d nodes served (HAProxy sessions per node: %s)" % (nodes_serving, sessions))
+    problems = list(counts["failures"][:5])
+    if counts["mismatched"]:
+        problems.append("%d replies did not match their request" % counts["mismatched"])
+    lost = max(counts["lost"], counts["sent"] - counts["replied"])
+    if lost:
+        problems.append("%d requests never got a reply" % lost)
+    # A connection HAProxy could not place (econ) or that a node cut (srv_abrt) is one a client saw refused. Without
+    # shutdownDelaySeconds (--plain), a node closes its port while HAProxy still sends it connections, and the kernel
+    # resets those it had queued but not accepted yet, so only the full scenario holds the rolling restart to zero.
+    refused = sum(haproxy_after_restarts[key] - haproxy_before[key] for key in ("econ", "srv_abrt"))
+    if refused and not args.plain:
+        problems.append("the rolling restart refused or cut %d connections" % refused)
+    if len(nodes_replying) < NODES:
+        problems.append("only %s replied" % (", ".join(sorted(nodes_replying)) or "no node"))
     if prometheus_nodes < NODES:
         problems.append("Prometheus has replies from %d nodes only" % prometheus_nodes)
     # Prometheus cannot know what a node answered after its last scrape and before it died or stopped, and a resent
-    # request may have been answered once by a node whose reply never arrived.
-    per_node_second = tally.replied / max(1.0, time.monotonic() - load_started) / NODES
-    unreported = per_node_second * 2 * SCRAPE_INTERVAL * (restarts + crashes)
-    tolerance = int(unreported + tally.retried)
-    if abs(tally.replied - prometheus_replies) > tolerance:
+    # request may have been answered by a node whose reply never arrived: allow two scrape intervals of one node's
+    # share of the load per restart and crash, plus one reply per resend.
+    per_node_second = counts["replied"] / load_seconds / NODES
+    tolerance = int(per_node_second * 2 * SCRAPE_INTERVAL * (restarts + crashes) + counts["retried"])
+    if abs(counts["replied"] - prometheus_replies) > tolerance:
         problems.append("Prometheus counted %d replies, the load %d: more apart than the %d that restarts, the crash"
-                        " and resends explain" % (prometheus_replies, tally.replied, tolerance))
+                        " and resends explain" % (prometheus_replies, counts["replied"], tolerance))
     for problem in problems:
         log(problem)
     return 1 if problems else 0
@@ -540,9 +640,12 @@ def main():
     parser.add_argument("--classpath", help="run the nodes from this class path instead of the jar (the tests do)")
     parser.add_argument("--launcher", default=LAUNCHER_CLASS, help="with --classpath: the launcher's main class")
     parser.add_argument("--verticle", default=SERVER_VERTICLE, help="with --classpath: the server verticle")
-    parser.add_argument("--pipelined", type=int, default=8, help="persistent pipelining clients")
-    parser.add_argument("--per-request", type=int, default=4, help="connection-per-request workers")
-    parser.add_argument("--rate", type=int, default=10000, help="requests per second over all clients (default 10000)")
+    parser.add_argument("--connections", type=int, default=8, help="persistent pipelining connections (default 8)")
+    parser.add_argument("--pipeline", type=int, default=16, help="requests in flight on each of them (default 16)")
+    parser.add_argument("--workers", type=int, default=4, help="connection-per-request workers (default 4)")
+    parser.add_argument("--python-load", action="store_true",
+                        help="a paced Python load instead of echoloop's load generator (which needs --reconnect)")
+    parser.add_argument("--rate", type=int, default=10000, help="--python-load's requests per second (default 10000)")
     parser.add_argument("--plain", action="store_true",
                         help="plain TCP to the nodes: no PROXY protocol, no node name, no shutdown delay")
     parser.add_argument("--work-dir", default=str(PROJECT / "target" / "fleet"),
