@@ -71,7 +71,7 @@ SERVERS = {
     "platform-threads": lambda jvm, jar, conf: [
         JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.ThreadPerConnectionServer", "--host", HOST, "--port", "0"],
     "python-seed": lambda jvm, jar, conf: [
-        sys.executable, str(SEED_SERVER), "--persistent", "--host", HOST, "--port", "0"],
+        sys.executable, str(SEED_SERVER), "--host", HOST, "--port", "0"],
     # Not in the default set: Netty's native transport, to show what NIO leaves on the table.
     "netty-epoll": lambda jvm, jar, conf: [
         JAVA, *jvm, "--enable-native-access=ALL-UNNAMED", "-cp", str(PEERS_JAR),
@@ -87,7 +87,8 @@ COLORS = {LIMIT: "#444444", "echoloop-auto": "#e377c2", "echoloop": "#d62728", "
 def loadgen_command(jvm, jar, scenario, port, timing, json_file, label, server_pid, java_loadgen):
     """echoload, or with --loadgen java (and for stream, which echoload lacks) echoloop's own Java LoadGenerator."""
     common = ["--mode", scenario.mode, "--host", HOST, "--port", str(port),
-              "--connections", str(scenario.connections), "--size", str(scenario.size),
+              "--connections", str(scenario.connections),
+              *(["--size", str(scenario.size)] if scenario.mode != "cpr" else []),  # cpr's line is fixed
               "--duration", str(timing.duration), "--warmup", str(timing.warmup),
               "--json", str(json_file), "--label", label]
     if java_loadgen or scenario.mode == "stream":

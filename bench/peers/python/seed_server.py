@@ -1,22 +1,15 @@
 #!/usr/bin/env python3
 """The seed's ThreadingMixIn echo server, ported to Python 3 as a benchmark peer.
 
-Each chunk read is answered with b"<thread name>: <chunk>", the bytes untouched.
-Without --persistent it answers one recv(1024) and closes, exactly like the seed.
+Each chunk read is answered with b"<thread name>: <chunk>", the bytes untouched. Unlike the seed's
+handler, which answers one recv(1024) and closes, it loops until the client closes, so benchmark
+clients can reuse a connection (connection-per-request clients close after one reply anyway).
 """
 import argparse
 import signal
 import socketserver
 import sys
 import threading
-
-
-class OneShotHandler(socketserver.BaseRequestHandler):
-    """The seed's handler: one recv, one reply, then the server closes the socket."""
-
-    def handle(self):
-        data = self.request.recv(1024)
-        self.request.sendall(threading.current_thread().name.encode() + b": " + data)
 
 
 class PersistentHandler(socketserver.BaseRequestHandler):
@@ -43,11 +36,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--persistent", action="store_true")
     args = parser.parse_args()
 
-    handler = PersistentHandler if args.persistent else OneShotHandler
-    server = ThreadedTCPServer((args.host, args.port), handler)
+    server = ThreadedTCPServer((args.host, args.port), PersistentHandler)
     # serve_forever runs on the main thread, so SIGTERM just has to unwind it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     host, port = server.server_address[:2]

@@ -65,7 +65,8 @@ public final class LoadGenerator implements Callable<Integer> {
       description = "Connections (rr 64, stream 1, idle 10000) or cpr workers (16).")
   private Integer connections;
 
-  @Option(names = "--size", description = "Bytes per request (rr, idle: 64) or per write (stream: 16384).")
+  @Option(names = "--size",
+      description = "Bytes per request (rr, idle: 64) or per write (stream: 16384); cpr's line is fixed.")
   private Integer size;
 
   @Option(names = "--duration", defaultValue = "10", description = "Measured (or idle) seconds (default: ${DEFAULT-VALUE}).")
@@ -131,6 +132,9 @@ public final class LoadGenerator implements Callable<Integer> {
     int connectionCount = connections == null ? mode.defaultConnections() : connections;
     if (connectionCount < 1 || connectionCount > RequestMessage.MAX_CONNECTIONS) {
       throw usageError("--connections must be 1.." + RequestMessage.MAX_CONNECTIONS + ", got " + connectionCount);
+    }
+    if (mode == Mode.CPR && size != null) {
+      throw usageError("--size does not apply to cpr, which always sends the Python client's 'Hello from clientN'");
     }
     int byteCount = mode == Mode.CPR ? 0 : size == null ? mode.defaultSize() : size;
     int minSize = mode == Mode.STREAM ? 1 : RequestMessage.MIN_SIZE;

@@ -26,10 +26,11 @@ class LoadGeneratorTest {
   Path dir;
 
   @Test
-  void rrCountsCorrectRepliesAndLatencies(Vertx vertx, VertxTestContext context) throws Exception {
+  void rrOnTwoEventLoopsCountsCorrectRepliesAndLatencies(Vertx vertx, VertxTestContext context) throws Exception {
     int port = startServer(vertx, context, UnaryOperator.identity());
 
-    int exit = run("--mode", "rr", "--port", port, "--connections", 8, "--duration", 1, "--warmup", 0, "--label", "test");
+    int exit = run("--mode", "rr", "--port", port, "--connections", 8, "--duration", 1, "--warmup", 0, "--label", "test",
+        "--event-loops", 2);
 
     JsonObject json = resultJson();
     assertThat(exit).isZero();
@@ -129,6 +130,13 @@ class LoadGeneratorTest {
   @Test
   void refusesHostsOtherThanLoopback() {
     int exit = LoadGenerator.commandLine().execute("--mode", "rr", "--host", "10.0.0.1", "--port", "7");
+
+    assertThat(exit).isEqualTo(2);
+  }
+
+  @Test
+  void cprRefusesASizeItWouldNotUse() {
+    int exit = LoadGenerator.commandLine().execute("--mode", "cpr", "--port", "7", "--size", "1000");
 
     assertThat(exit).isEqualTo(2);
   }

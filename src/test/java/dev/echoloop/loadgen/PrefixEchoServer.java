@@ -12,10 +12,6 @@ final class PrefixEchoServer {
   private PrefixEchoServer() {
   }
 
-  static Future<NetServer> start(Vertx vertx) {
-    return start(vertx, UnaryOperator.identity());
-  }
-
   /** Answers with {@code <thread name>: transform(chunk)}, so a test can make the server misbehave. */
   static Future<NetServer> start(Vertx vertx, UnaryOperator<Buffer> transform) {
     return vertx.createNetServer()
