@@ -9,9 +9,10 @@ import org.HdrHistogram.Histogram;
 /**
  * The outcome of one run, rendered as the summary line and as the JSON object the bench scripts read.
  *
- * @param rate requests/s for rr, connections/s for cpr, MB/s received for stream, answered for idle
- * @param cpuShare the load generator's own CPU time over the measured window divided by its wall time (1.0 is one
+ * @param rate       requests/s for rr, connections/s for cpr, MB/s received for stream, answered for idle
+ * @param cpuShare   the load generator's own CPU time over the measured window divided by its wall time (1.0 is one
  *     core busy throughout); empty for idle, which has no window, or when the JVM cannot tell its CPU time
+ * @param deliveries rr and cpr: what became of every request of the run, warm-up included; empty otherwise
  */
 record BenchResult(
     LoadOptions options,
@@ -24,7 +25,8 @@ record BenchResult(
     long opened,
     long answered,
     Optional<String> firstError,
-    OptionalDouble cpuShare) {
+    OptionalDouble cpuShare,
+    Optional<Deliveries> deliveries) {
 
   static final double BYTES_PER_MB = 1_000_000.0;
   /**
@@ -34,10 +36,10 @@ record BenchResult(
   static final double LOAD_BOUND_SHARE = 0.9;
 
   /** rr and cpr: completed requests (or connections) in the window and their latencies. */
-  static BenchResult ofRequests(
-      LoadOptions options, long requests, MeasurementWindow window, ErrorTally errors, Histogram nanos) {
+  static BenchResult ofRequests(LoadOptions options, long requests, MeasurementWindow window, ErrorTally errors,
+      Histogram nanos, Deliveries deliveries) {
     return new BenchResult(options, requests, perSecond(requests, window.elapsedSeconds()), errors.count(),
-        LatencySummary.of(nanos), 0, 0, 0, 0, errors.first(), window.cpuShare());
+        LatencySummary.of(nanos), 0, 0, 0, 0, errors.first(), window.cpuShare(), Optional.of(deliveries));
   }
 
   static BenchResult ofStream(
@@ -45,12 +47,13 @@ record BenchResult(
     double seconds = window.elapsedSeconds();
     double received = perSecond(receivedBytes, seconds) / BYTES_PER_MB;
     return new BenchResult(options, 0, received, errors.count(), LatencySummary.NONE,
-        perSecond(sentBytes, seconds) / BYTES_PER_MB, received, 0, 0, errors.first(), window.cpuShare());
+        perSecond(sentBytes, seconds) / BYTES_PER_MB, received, 0, 0, errors.first(), window.cpuShare(),
+        Optional.empty());
   }
 
   static BenchResult ofIdle(LoadOptions options, long opened, long asked, long answered, ErrorTally errors) {
     return new BenchResult(options, asked, answered, errors.count(), LatencySummary.NONE,
-        0, 0, opened, answered, errors.first(), OptionalDouble.empty());
+        0, 0, opened, answered, errors.first(), OptionalDouble.empty(), Optional.empty());
   }
 
   /**
@@ -77,7 +80,7 @@ record BenchResult(
         cpuShare.getAsDouble() * 100, usableCores()));
   }
   JsonObject toJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("mode", options.mode().cliName())
         .put("label", options.label())
         .put("connections", options.connections())
@@ -96,9 +99,15 @@ record BenchResult(
         .put("answered", answered)
         .put("loadgenCpu", cpuShare.isPresent() ? round(cpuShare.getAsDouble() * 1000) / 1000 : null)
         .put("loadBound", loadBound());
+    deliveries.ifPresent(counted -> json.mergeIn(counted.toJson()));
+    return json;
   }
 
   String summary() {
+    return headline() + deliveries.map(counted -> "; " + counted.summary()).orElse("");
+  }
+
+  private String headline() {
     String head = options.mode().cliName() + (options.label().isEmpty() ? "" : " [" + options.label() + "]");
     return switch (options.mode()) {
       case RR -> format("%s: %d connections, %d-byte requests, %d s: %d requests, %.1f req/s, %s, %s, errors %d",

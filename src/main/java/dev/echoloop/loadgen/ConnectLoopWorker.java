@@ -1,43 +1,55 @@
 package dev.echoloop.loadgen;
 
+import dev.echoloop.config.ReplyPrefix;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One cpr worker, the original Python client's loop: connect, send {@code Hello from clientK\n},
- * read the whole reply, close, and again, until the measurement window closes. A worker that cannot
- * connect stops: the server is gone or out of resources, and retrying would only spin.
+ * One cpr worker, the original Python client's loop: connect, send {@code Hello from clientK\n}, read the whole reply,
+ * close, and again, until the measurement window closes.
+ *
+ * <p>Without {@code --reconnect}, a worker that cannot connect stops: the server is gone or out of resources, and
+ * retrying would only spin. With it, the worker retries with a growing pause, and a request the server closed on
+ * without answering is sent again on a new connection, counted as retried.
  */
 final class ConnectLoopWorker {
 
+  private static final long BACKOFF_MIN_MS = 10;
+  private static final long BACKOFF_MAX_MS = 500;
+
   private final int number;
-  private final NetClient client;
-  private final SocketAddress server;
+  private final LoadEnvironment env;
   private final byte[] message;
   private final Buffer wire;
-  private final ReplyMatcher matcher = new ReplyMatcher();
+  private final ReplyPrefix replyPrefix;
+  private final ReplyMatcher matcher;
   private final MeasurementWindow window;
   private final LatencyRecorder latencies;
   private final LongAdder completed;
   private final ErrorTally errors;
+  private final Deliveries deliveries = new Deliveries();
   private final Promise<Void> finished = Promise.promise();
   private long connectStartNanos;
-  private boolean replied;
+  /** A request was sent and its reply has not come yet. */
+  private boolean awaitingReply;
+  /** The request in hand was sent before and is being sent again. */
+  private boolean retrying;
+  private int failures;
+  private boolean givenUp;
 
-  ConnectLoopWorker(int number, NetClient client, SocketAddress server, MeasurementWindow window,
-      LatencyRecorder latencies, LongAdder completed, ErrorTally errors) {
+  ConnectLoopWorker(int number, LoadEnvironment env, MeasurementWindow window, LatencyRecorder latencies,
+      LongAdder completed, ErrorTally errors) {
     this.number = number;
-    this.client = client;
-    this.server = server;
+    this.env = env;
     this.message = ("Hello from client" + number + "\n").getBytes(StandardCharsets.US_ASCII);
     this.wire = Buffer.buffer(message);
+    this.replyPrefix = env.options().replyPrefix();
+    this.matcher = new ReplyMatcher(replyPrefix.separator());
     this.window = window;
     this.latencies = latencies;
     this.completed = completed;
@@ -50,50 +62,107 @@ final class ConnectLoopWorker {
     return finished.future();
   }
 
+  /** Ends the worker after the grace for late replies; a request still unanswered is lost. */
+  Future<Deliveries> giveUp() {
+    givenUp = true;
+    if (awaitingReply || retrying) {
+      errors.record("worker " + number + ": no reply within " + Drain.REPLY_GRACE_SECONDS + " s after the run");
+      deliveries.lost++;
+      awaitingReply = retrying = false;
+    }
+    finished.tryComplete();
+    return Future.succeededFuture(deliveries);
+  }
+
   private void connectNext() {
-    if (window.isClosed()) {
+    if (givenUp || (window.isClosed() && !retrying)) {
       finished.tryComplete();
       return;
     }
     connectStartNanos = System.nanoTime();
-    client.connect(server).onComplete(this::onConnected);
+    env.connect().onComplete(this::onConnected);
   }
 
   private void onConnected(AsyncResult<NetSocket> connected) {
+    if (givenUp) {
+      if (connected.succeeded()) {
+        connected.result().close();
+      }
+      return;
+    }
     if (connected.failed()) {
-      errors.record("worker " + number + ": cannot connect to " + server, connected.cause());
+      if (env.options().reconnect()) {
+        retryLater();
+        return;
+      }
+      errors.record("worker " + number + ": cannot connect to " + env.server(), connected.cause());
       finished.tryComplete();
       return;
     }
     NetSocket socket = connected.result();
-    matcher.expect(message);
-    replied = false;
+    matcher.clear();
     socket.handler(chunk -> onData(socket, chunk));
     socket.closeHandler(v -> onClosed());
+    if (retrying) {
+      deliveries.retried++;
+    } else {
+      deliveries.sent++;
+    }
+    awaitingReply = true;
     socket.write(wire);
   }
 
   private void onData(NetSocket socket, Buffer chunk) {
-    ReplyMatcher.Verdict verdict = matcher.onChunk(chunk);
-    if (verdict == ReplyMatcher.Verdict.INCOMPLETE) {
+    matcher.append(chunk);
+    ReplyMatcher.Verdict verdict = matcher.next(message);
+    if (verdict == ReplyMatcher.Verdict.INCOMPLETE || !awaitingReply) {
       return;
     }
     long repliedAtNanos = System.nanoTime();
-    replied = true;
+    awaitingReply = false;
+    retrying = false;
     if (verdict == ReplyMatcher.Verdict.MISMATCHED) {
-      errors.record("worker " + number + ": " + matcher.describeMismatch());
-    } else if (window.isOpen()) {
-      latencies.record(connectStartNanos, repliedAtNanos);
-      completed.increment();
+      deliveries.mismatched++;
+      errors.record("worker " + number + ": " + matcher.describeMismatch(message));
+    } else {
+      deliveries.replied++;
+      failures = 0;
+      replyPrefix.nodeIn(matcher.lastPrefix()).ifPresent(node -> deliveries.node(node)[0]++);
+      if (window.isOpen()) {
+        latencies.record(connectStartNanos, repliedAtNanos);
+        completed.increment();
+      }
     }
     socket.close();
   }
 
-  /** Both our own close after the reply and the server's close end up here; only the latter is an error. */
+  /** Both our own close after the reply and the server's close end up here; only the latter leaves a request open. */
   private void onClosed() {
-    if (!replied) {
+    if (givenUp) {
+      return;
+    }
+    if (awaitingReply) {
+      awaitingReply = false;
+      if (env.options().reconnect()) {
+        retrying = true;
+        retryLater();
+        return;
+      }
+      deliveries.lost++;
       errors.record("worker " + number + ": connection closed by the server before replying");
     }
     connectNext();
+  }
+
+  /** The first retry is immediate; after repeated failures, a pause that doubles up to a maximum. */
+  private void retryLater() {
+    long delayMs = failures == 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS << Math.min(failures, 10));
+    failures++;
+    deliveries.reconnects++;
+    if (delayMs == 0) {
+      connectNext();
+    } else {
+      env.vertx().setTimer(delayMs, timer -> connectNext());
+    }
   }
 }

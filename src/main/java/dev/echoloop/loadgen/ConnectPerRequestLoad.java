@@ -18,8 +18,7 @@ final class ConnectPerRequestLoad implements Load {
   ConnectPerRequestLoad(LoadEnvironment env) {
     this.env = env;
     this.workers = IntStream.rangeClosed(1, env.options().connections())
-        .mapToObj(number -> new ConnectLoopWorker(
-            number, env.client(), env.server(), window, latencies, completed, errors))
+        .mapToObj(number -> new ConnectLoopWorker(number, env, window, latencies, completed, errors))
         .toList();
   }
 
@@ -32,13 +31,9 @@ final class ConnectPerRequestLoad implements Load {
         .toList();
     return Drain.endOfRun(windowClosed, stopped)
         .compose(ended -> Drain.await(stopped, Drain.REPLY_GRACE_SECONDS))
-        .map(unanswered -> {
-          if (unanswered > 0) {
-            errors.record(unanswered, unanswered + " workers got no reply within "
-                + Drain.REPLY_GRACE_SECONDS + " s after the run");
-          }
-          return BenchResult.ofRequests(options, completed.sum(), window, errors, latencies.histogram());
-        });
+        .compose(unanswered -> Drain.collect(env.loops(), workers.size(), index -> workers.get(index).giveUp()))
+        .map(deliveries -> BenchResult.ofRequests(
+            options, completed.sum(), window, errors, latencies.histogram(), deliveries));
   }
 
   @Override

@@ -4,9 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -19,7 +17,7 @@ final class IdleConnection {
 
   private final int id;
   private final RequestMessage message;
-  private final ReplyMatcher matcher = new ReplyMatcher();
+  private final ReplyMatcher matcher;
   private final LongAdder opened;
   private final LongAdder asked;
   private final LongAdder answered;
@@ -29,9 +27,11 @@ final class IdleConnection {
   private boolean waitingForAnswer;
   private String lastFailure = "";
 
-  IdleConnection(int id, int size, LongAdder opened, LongAdder asked, LongAdder answered, ErrorTally errors) {
+  IdleConnection(int id, LoadOptions options, LongAdder opened, LongAdder asked, LongAdder answered,
+      ErrorTally errors) {
     this.id = id;
-    this.message = new RequestMessage(id, size);
+    this.message = new RequestMessage(id, options.size());
+    this.matcher = new ReplyMatcher(options.replyPrefix().separator());
     this.opened = opened;
     this.asked = asked;
     this.answered = answered;
@@ -39,8 +39,8 @@ final class IdleConnection {
   }
 
   /** A failed connect is one of the errors this mode measures, so the future always succeeds. */
-  Future<Void> open(NetClient client, SocketAddress server) {
-    return client.connect(server)
+  Future<Void> open(LoadEnvironment env) {
+    return env.connect()
         .map(connected -> {
           socket = connected;
           socket.handler(this::onData);
@@ -50,7 +50,7 @@ final class IdleConnection {
           return (Void) null;
         })
         .recover(cause -> {
-          settle(() -> errors.record("connection " + id + ": cannot connect to " + server, cause));
+          settle(() -> errors.record("connection " + id + ": cannot connect to " + env.server(), cause));
           return Future.succeededFuture();
         });
   }
@@ -65,7 +65,7 @@ final class IdleConnection {
       return settled.future();
     }
     asked.increment();
-    matcher.expect(message.bytes());
+    matcher.clear();
     waitingForAnswer = true;
     socket.write(message.wire());
     vertx.setTimer(TimeUnit.SECONDS.toMillis(timeoutSeconds),
@@ -78,11 +78,12 @@ final class IdleConnection {
       settle(() -> errors.record("connection " + id + ": bytes arrived while idle"));
       return;
     }
-    ReplyMatcher.Verdict verdict = matcher.onChunk(chunk);
+    matcher.append(chunk);
+    ReplyMatcher.Verdict verdict = matcher.next(message.bytes());
     if (verdict == ReplyMatcher.Verdict.MATCHED) {
       settle(answered::increment);
     } else if (verdict == ReplyMatcher.Verdict.MISMATCHED) {
-      settle(() -> errors.record("connection " + id + ": " + matcher.describeMismatch()));
+      settle(() -> errors.record("connection " + id + ": " + matcher.describeMismatch(message.bytes())));
     }
   }
 

@@ -32,7 +32,7 @@ final class IdleLoad implements Load {
     this.env = env;
     LoadOptions options = env.options();
     this.connections = IntStream.range(0, options.connections())
-        .mapToObj(id -> new IdleConnection(id, options.size(), opened, asked, answered, errors))
+        .mapToObj(id -> new IdleConnection(id, options, opened, asked, answered, errors))
         .toList();
   }
 
@@ -42,7 +42,7 @@ final class IdleLoad implements Load {
     env.vertx().setTimer(TimeUnit.SECONDS.toMillis(OPEN_BUDGET_SECONDS), timer -> opening = false);
     return env.openConnections(connections.size(), () -> opening, id -> {
           attempted.increment();
-          return connections.get(id).open(env.client(), env.server());
+          return connections.get(id).open(env);
         })
         .compose(allAttempted -> {
           opening = false;

@@ -5,8 +5,11 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import dev.echoloop.config.EchoConfig;
+import dev.echoloop.config.InvalidConfigException;
+import dev.echoloop.config.ReplyPrefix;
 import dev.echoloop.config.TlsConfig;
 import dev.echoloop.config.TlsSettings;
+import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "LoadGenerator",
     sortOptions = false,
-    description = "Drives an echo server on loopback with one workload: rr, cpr, stream or idle.")
+    description = "Drives an echo server on loopback with one workload: rr, cpr, stream or idle.",
+    footer = "%nrr and cpr also report sent, replied, retried and lost requests, and the nodes that replied.")
 public final class LoadGenerator implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(LoadGenerator.class);
@@ -45,6 +49,7 @@ public final class LoadGenerator implements Callable<Integer> {
   /** Slack past warm-up + duration for opening, draining and closing; the loads' own timers end sooner. */
   private static final int SAFETY_MARGIN_SECONDS = 20;
   private static final int CLOSE_TIMEOUT_SECONDS = 5;
+  private static final int MAX_PIPELINE = 1024;
 
   @Spec
   private CommandSpec spec;
@@ -93,6 +98,22 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--event-loops", defaultValue = "1", description = "Client event loops (default: ${DEFAULT-VALUE}).")
   private int eventLoops;
 
+  @Option(names = "--pipeline", defaultValue = "1",
+      description = "rr: requests in flight per connection; above 1 the server must use line framing (default: ${DEFAULT-VALUE}).")
+  private int pipeline;
+
+  @Option(names = "--reconnect",
+      description = "rr, cpr: reopen a connection the server closed and send its unanswered requests again (retried).")
+  private boolean reconnect;
+
+  @Option(names = "--reply-prefix", paramLabel = "TEMPLATE", defaultValue = ReplyPrefix.DEFAULT,
+      description = "The server's replyPrefix; with {node}, replies are counted per node (default: \"${DEFAULT-VALUE}\").")
+  private String replyPrefix;
+
+  @Option(names = "--proxy-header", paramLabel = "v1|v2",
+      description = "Send a PROXY protocol header with the connection's own addresses first, as a load balancer would.")
+  private ProxyHeader.Version proxyHeader;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -116,7 +137,8 @@ public final class LoadGenerator implements Callable<Integer> {
       }
       // Reported before closing: closing thousands of idle connections can take seconds.
       report(result.get());
-      return result.get().errors() == 0 ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+      boolean lost = result.get().deliveries().map(counted -> counted.lost > 0).orElse(false);
+      return result.get().errors() == 0 && !lost ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
     } finally {
       closeQuietly(vertx);
     }
@@ -147,8 +169,20 @@ public final class LoadGenerator implements Callable<Integer> {
     if (eventLoops < 1) {
       throw usageError("--event-loops must be at least 1, got " + eventLoops);
     }
+    if (pipeline < 1 || pipeline > MAX_PIPELINE || (pipeline > 1 && mode != Mode.RR)) {
+      throw usageError("--pipeline must be 1.." + MAX_PIPELINE + ", and above 1 only for rr, got " + pipeline);
+    }
+    if (reconnect && mode != Mode.RR && mode != Mode.CPR) {
+      throw usageError("--reconnect applies to rr and cpr, not " + mode.cliName());
+    }
+    ReplyPrefix prefix;
+    try {
+      prefix = ReplyPrefix.parse(replyPrefix);
+    } catch (InvalidConfigException e) {
+      throw usageError("--reply-prefix: " + e.getMessage());
+    }
     return new LoadOptions(mode, host, port, connectionCount, byteCount, durationSeconds, warmupSeconds,
-        Optional.ofNullable(jsonFile), label, eventLoops);
+        Optional.ofNullable(jsonFile), label, eventLoops, pipeline, reconnect, prefix, Optional.ofNullable(proxyHeader));
   }
 
   private ParameterException usageError(String message) {
@@ -160,17 +194,23 @@ public final class LoadGenerator implements Callable<Integer> {
     NetClientOptions clientOptions = new NetClientOptions()
         .setTcpNoDelay(true)
         .setConnectTimeout(CONNECT_TIMEOUT_MS);
+    ClientSSLOptions tlsAfterProxyHeader = null;
     if (tls) {
       TlsConfig clientTls = EchoConfig.defaults()
           .with("tls", new JsonObject().put("trustPath", trustPath == null ? "" : trustPath).put("trustAll", trustAll))
           .tls();
       TlsSettings.applyTo(clientOptions, clientTls);
+      if (options.proxyHeader().isPresent()) {
+        // The PROXY header must precede the handshake: connect in plain TCP, and start TLS once the header is out.
+        tlsAfterProxyHeader = clientOptions.getSslOptions();
+        clientOptions.setSsl(false);
+      }
     }
     NetClient client = vertx.createNetClient(clientOptions);
     long budgetSeconds = (long) options.warmupSeconds() + options.durationSeconds() + SAFETY_MARGIN_SECONDS;
     try {
       EventLoops loops = EventLoops.deploy(vertx, options.eventLoops()).await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      Load load = loadFor(new LoadEnvironment(vertx, client, loops, options));
+      Load load = loadFor(new LoadEnvironment(vertx, client, tlsAfterProxyHeader, loops, options));
       Optional<ProgressLine> progress = ProgressLine.startIfInteractive(vertx, load::progress);
       try {
         return Optional.of(load.run().await(budgetSeconds, TimeUnit.SECONDS));

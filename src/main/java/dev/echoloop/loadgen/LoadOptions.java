@@ -1,12 +1,17 @@
 package dev.echoloop.loadgen;
 
+import dev.echoloop.config.ReplyPrefix;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * The validated settings of one run.
  *
- * @param size request size for rr and idle, write size for stream, 0 for cpr
+ * @param size        request size for rr and idle, write size for stream, 0 for cpr
+ * @param pipeline    rr requests in flight per connection; 1 is ping-pong
+ * @param reconnect   reopen a connection the server closed and send its unanswered requests again (rr, cpr)
+ * @param replyPrefix the server's {@code replyPrefix}: what replies start with, and where they name their node
+ * @param proxyHeader send this PROXY protocol header first on every connection, or none
  */
 record LoadOptions(
     Mode mode,
@@ -18,5 +23,9 @@ record LoadOptions(
     int warmupSeconds,
     Optional<Path> jsonFile,
     String label,
-    int eventLoops) {
+    int eventLoops,
+    int pipeline,
+    boolean reconnect,
+    ReplyPrefix replyPrefix,
+    Optional<ProxyHeader.Version> proxyHeader) {
 }

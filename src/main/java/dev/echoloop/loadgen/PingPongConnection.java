@@ -1,97 +1,178 @@
 package dev.echoloop.loadgen;
 
+import dev.echoloop.config.ReplyPrefix;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One persistent rr connection: sends its request, waits for the whole reply, sends the next,
- * until the measurement window closes. Everything but construction runs on its event loop.
+ * One persistent rr connection: keeps {@code --pipeline} requests in flight (one, ping-pong, by default), checks each
+ * reply in order, and sends the next, until the measurement window closes. Everything but construction runs on its
+ * event loop.
+ *
+ * <p>With {@code --reconnect}, a connection the server closes is opened again and the requests it had not answered
+ * are sent again, counted as retried: the server owes a reply only for a request it read before it closed. Repeated
+ * failures back off, and reconnecting ends with the run.
  */
 final class PingPongConnection {
 
   private static final Logger log = LoggerFactory.getLogger(PingPongConnection.class);
 
+  /** The first retry after a failed reconnect waits this long; each further one twice as long, up to the maximum. */
+  private static final long BACKOFF_MIN_MS = 10;
+  private static final long BACKOFF_MAX_MS = 500;
+
   private final int id;
+  private final LoadEnvironment env;
   private final RequestMessage message;
-  private final ReplyMatcher matcher = new ReplyMatcher();
+  private final ReplyPrefix replyPrefix;
+  private final ReplyMatcher matcher;
   private final MeasurementWindow window;
   private final LatencyRecorder latencies;
   private final LongAdder completed;
   private final ErrorTally errors;
+  private final Deliveries deliveries = new Deliveries();
   private final Promise<Void> finished = Promise.promise();
+  /**
+   * The requests in flight, oldest at {@code head}: each slot keeps its own copy, since a request may have to be sent
+   * again, and is reused only once answered, when its earlier write is surely complete.
+   */
+  private final byte[][] slotBytes;
+  private final Buffer[] slotWires;
+  private final long[] sentAtNanos;
+  private int head;
+  private int inFlight;
   private NetSocket socket;
-  private long sentAtNanos;
-  private boolean awaitingReply;
+  private long[] nodeReplies;
+  private int failedReconnects;
+  private boolean givenUp;
   private String lastFailure = "";
 
-  PingPongConnection(
-      int id, int size, MeasurementWindow window, LatencyRecorder latencies, LongAdder completed, ErrorTally errors) {
+  PingPongConnection(int id, LoadEnvironment env, MeasurementWindow window, LatencyRecorder latencies,
+      LongAdder completed, ErrorTally errors) {
+    LoadOptions options = env.options();
     this.id = id;
-    this.message = new RequestMessage(id, size);
+    this.env = env;
+    this.message = new RequestMessage(id, options.size());
+    this.replyPrefix = options.replyPrefix();
+    this.matcher = new ReplyMatcher(replyPrefix.separator());
     this.window = window;
     this.latencies = latencies;
     this.completed = completed;
     this.errors = errors;
+    int depth = options.pipeline();
+    slotBytes = new byte[depth][options.size()];
+    slotWires = new Buffer[depth];
+    for (int slot = 0; slot < depth; slot++) {
+      slotWires[slot] = Buffer.buffer(options.size()).appendBytes(slotBytes[slot]);
+    }
+    sentAtNanos = new long[depth];
   }
 
-  Future<Void> open(NetClient client, SocketAddress server) {
-    return client.connect(server).map(connected -> {
-      socket = connected;
-      socket.handler(this::onData);
-      socket.exceptionHandler(this::onFailure);
-      socket.closeHandler(v -> onClosed());
+  Future<Void> open() {
+    return env.connect().map(connected -> {
+      attach(connected);
       return null;
     });
   }
 
-  /** Starts the ping-pong; the future completes when the connection stopped, having its last reply or being closed. */
+  /** Starts sending; the future completes when the connection stopped, having its last reply or being closed. */
   Future<Void> start() {
-    send();
+    fill();
     return finished.future();
   }
 
-  /** True until the connection stopped, with its last reply or by being closed. */
-  private boolean isRunning() {
-    return !finished.future().isComplete();
+  /**
+   * Ends the connection's part in the run, after the grace for late replies: what is still unanswered is lost.
+   * Returns this connection's deliveries.
+   */
+  Future<Deliveries> giveUp() {
+    givenUp = true;
+    if (inFlight > 0) {
+      errors.record(inFlight, "connection " + id + ": " + inFlight + " request(s) got no reply within "
+          + Drain.REPLY_GRACE_SECONDS + " s after the run");
+      deliveries.lost += inFlight;
+      inFlight = 0;
+    }
+    finished.tryComplete();
+    return Future.succeededFuture(deliveries);
   }
 
-  private void send() {
-    matcher.expect(message.bytes());
-    awaitingReply = true;
-    sentAtNanos = System.nanoTime();
-    socket.write(message.wire());
+  private void attach(NetSocket connected) {
+    socket = connected;
+    nodeReplies = null;
+    connected.handler(this::onData);
+    connected.exceptionHandler(this::onFailure);
+    connected.closeHandler(v -> onClosed(connected));
+  }
+
+  /** Sends new requests until the pipeline is full, or finishes once the window closed and all are answered. */
+  private void fill() {
+    while (inFlight < slotBytes.length && !window.isClosed()) {
+      int slot = (head + inFlight) % slotBytes.length;
+      System.arraycopy(message.bytes(), 0, slotBytes[slot], 0, slotBytes[slot].length);
+      slotWires[slot].setBytes(0, slotBytes[slot]);
+      sentAtNanos[slot] = System.nanoTime();
+      inFlight++;
+      deliveries.sent++;
+      message.advance();
+      socket.write(slotWires[slot]);
+    }
+    if (window.isClosed() && inFlight == 0) {
+      finished.tryComplete();
+    }
   }
 
   private void onData(Buffer chunk) {
-    if (!awaitingReply) {
-      errors.record("connection " + id + ": bytes arrived with no request outstanding");
+    if (givenUp) {
       return;
     }
-    ReplyMatcher.Verdict verdict = matcher.onChunk(chunk);
-    if (verdict == ReplyMatcher.Verdict.INCOMPLETE) {
+    matcher.append(chunk);
+    while (true) {
+      if (inFlight == 0) {
+        if (matcher.hasBytes()) {
+          errors.record("connection " + id + ": bytes arrived with no request outstanding");
+          matcher.clear();
+        }
+        break;
+      }
+      int slot = head;
+      ReplyMatcher.Verdict verdict = matcher.next(slotBytes[slot]);
+      if (verdict == ReplyMatcher.Verdict.INCOMPLETE) {
+        break;
+      }
+      long repliedAtNanos = System.nanoTime();
+      head = (head + 1) % slotBytes.length;
+      inFlight--;
+      if (verdict == ReplyMatcher.Verdict.MISMATCHED) {
+        deliveries.mismatched++;
+        errors.record("connection " + id + ": " + matcher.describeMismatch(slotBytes[slot]));
+        continue;
+      }
+      deliveries.replied++;
+      failedReconnects = 0;
+      countNode();
+      if (window.isOpen()) {
+        latencies.record(sentAtNanos[slot], repliedAtNanos);
+        completed.increment();
+      }
+    }
+    fill();
+  }
+
+  /** Behind a balancer a connection stays with one node, so its first reply names the node for all that follow. */
+  private void countNode() {
+    if (!replyPrefix.hasNode()) {
       return;
     }
-    long repliedAtNanos = System.nanoTime();
-    awaitingReply = false;
-    if (verdict == ReplyMatcher.Verdict.MISMATCHED) {
-      errors.record("connection " + id + ": " + matcher.describeMismatch());
-    } else if (window.isOpen()) {
-      latencies.record(sentAtNanos, repliedAtNanos);
-      completed.increment();
+    if (nodeReplies == null) {
+      nodeReplies = deliveries.node(replyPrefix.nodeIn(matcher.lastPrefix()).orElse("?"));
     }
-    if (window.isClosed()) {
-      finished.tryComplete();
-    } else {
-      message.advance();
-      send();
-    }
+    nodeReplies[0]++;
   }
 
   private void onFailure(Throwable cause) {
@@ -99,10 +180,60 @@ final class PingPongConnection {
     log.debug("connection {} failed", id, cause);
   }
 
-  private void onClosed() {
-    if (isRunning()) {
-      errors.record("connection " + id + " closed by the server" + (awaitingReply ? " before replying" : "") + lastFailure);
-      finished.tryComplete();
+  private void onClosed(NetSocket closed) {
+    if (closed != socket || givenUp || finished.future().isComplete()) {
+      return;
     }
+    socket = null;
+    matcher.clear();
+    if (!env.options().reconnect()) {
+      errors.record("connection " + id + " closed by the server" + (inFlight > 0 ? " before replying" : "") + lastFailure);
+      deliveries.lost += inFlight;
+      inFlight = 0;
+      finished.tryComplete();
+      return;
+    }
+    reconnect();
+  }
+
+  private void reconnect() {
+    if (window.isClosed() && inFlight == 0) {
+      finished.tryComplete();
+      return;
+    }
+    long delayMs = failedReconnects == 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS << Math.min(failedReconnects, 10));
+    // Reset once a reply arrives: a balancer with no node up accepts and closes at once, which must not spin.
+    failedReconnects++;
+    if (delayMs == 0) {
+      connectAgain();
+    } else {
+      env.vertx().setTimer(delayMs, timer -> connectAgain());
+    }
+  }
+
+  private void connectAgain() {
+    if (givenUp) {
+      return;
+    }
+    deliveries.reconnects++;
+    env.connect().onComplete(connected -> {
+      if (givenUp) {
+        if (connected.succeeded()) {
+          connected.result().close();
+        }
+        return;
+      }
+      if (connected.failed()) {
+        log.debug("connection {}: reconnect failed: {}", id, connected.cause().toString());
+        reconnect();
+        return;
+      }
+      attach(connected.result());
+      for (int i = 0; i < inFlight; i++) {
+        deliveries.retried++;
+        socket.write(slotWires[(head + i) % slotBytes.length]);
+      }
+      fill();
+    });
   }
 }

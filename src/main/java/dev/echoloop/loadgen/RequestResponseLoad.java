@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 
-/** rr: persistent connections doing ping-pong; reports requests/s and latency percentiles. */
+/** rr: persistent connections doing ping-pong (or pipelining); reports requests/s and latency percentiles. */
 final class RequestResponseLoad implements Load {
 
   private final LoadEnvironment env;
@@ -17,16 +17,15 @@ final class RequestResponseLoad implements Load {
 
   RequestResponseLoad(LoadEnvironment env) {
     this.env = env;
-    LoadOptions options = env.options();
-    this.connections = IntStream.range(0, options.connections())
-        .mapToObj(id -> new PingPongConnection(id, options.size(), window, latencies, completed, errors))
+    this.connections = IntStream.range(0, env.options().connections())
+        .mapToObj(id -> new PingPongConnection(id, env, window, latencies, completed, errors))
         .toList();
   }
 
   @Override
   public Future<BenchResult> run() {
     LoadOptions options = env.options();
-    return env.openConnections(connections.size(), () -> true, id -> connections.get(id).open(env.client(), env.server()))
+    return env.openConnections(connections.size(), () -> true, id -> connections.get(id).open())
         .compose(opened -> {
           Future<Void> windowClosed = window.schedule(env.vertx(), options.warmupSeconds(), options.durationSeconds());
           List<Future<Void>> stopped = IntStream.range(0, connections.size())
@@ -35,13 +34,9 @@ final class RequestResponseLoad implements Load {
           return Drain.endOfRun(windowClosed, stopped)
               .compose(ended -> Drain.await(stopped, Drain.REPLY_GRACE_SECONDS));
         })
-        .map(unanswered -> {
-          if (unanswered > 0) {
-            errors.record(unanswered, unanswered + " requests got no reply within "
-                + Drain.REPLY_GRACE_SECONDS + " s after the run");
-          }
-          return BenchResult.ofRequests(options, completed.sum(), window, errors, latencies.histogram());
-        });
+        .compose(unanswered -> Drain.collect(env.loops(), connections.size(), id -> connections.get(id).giveUp()))
+        .map(deliveries -> BenchResult.ofRequests(
+            options, completed.sum(), window, errors, latencies.histogram(), deliveries));
   }
 
   @Override

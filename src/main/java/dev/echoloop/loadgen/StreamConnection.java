@@ -4,9 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -48,8 +46,8 @@ final class StreamConnection {
     this.errors = errors;
   }
 
-  Future<Void> open(NetClient client, SocketAddress server) {
-    return client.connect(server).map(connected -> {
+  Future<Void> open(LoadEnvironment env) {
+    return env.connect().map(connected -> {
       socket = connected;
       socket.handler(this::onData);
       socket.drainHandler(v -> writeWhileWritable());

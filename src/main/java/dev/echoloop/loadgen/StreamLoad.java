@@ -30,7 +30,7 @@ final class StreamLoad implements Load {
   @Override
   public Future<BenchResult> run() {
     LoadOptions options = env.options();
-    return env.openConnections(connections.size(), () -> true, id -> connections.get(id).open(env.client(), env.server()))
+    return env.openConnections(connections.size(), () -> true, id -> connections.get(id).open(env))
         .compose(opened -> {
           Future<Void> windowClosed = window.schedule(env.vertx(), options.warmupSeconds(), options.durationSeconds());
           IntStream.range(0, connections.size()).forEach(id -> env.loops().run(id, connections.get(id)::start));

@@ -7,6 +7,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import dev.echoloop.config.ReplyPrefix;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LoadBoundTest {
 
   private static final LoadOptions ONE_LOOP =
-      new LoadOptions(Mode.RR, "127.0.0.1", 7007, 64, 64, 1, 0, Optional.empty(), "", 1);
+      new LoadOptions(Mode.RR, "127.0.0.1", 7007, 64, 64, 1, 0, Optional.empty(), "", 1, 1, false,
+          ReplyPrefix.defaults(), Optional.empty());
 
   @Test
   void aRunUsingMoreThanNinetyPercentOfItsCoreIsMarkedLoadBound() {
@@ -62,6 +64,7 @@ class LoadBoundTest {
   }
 
   private static BenchResult rrResult(OptionalDouble cpuShare) {
-    return new BenchResult(ONE_LOOP, 1000, 1000.0, 0, LatencySummary.NONE, 0, 0, 0, 0, Optional.empty(), cpuShare);
+    return new BenchResult(ONE_LOOP, 1000, 1000.0, 0, LatencySummary.NONE, 0, 0, 0, 0, Optional.empty(), cpuShare,
+        Optional.empty());
   }
 }

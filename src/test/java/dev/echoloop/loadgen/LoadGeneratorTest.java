@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import dev.echoloop.testing.TestCertificates;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
@@ -13,10 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Runs the load generator's command line against an in-process echo server on loopback. */
 @ExtendWith(VertxExtension.class)
@@ -112,6 +118,93 @@ class LoadGeneratorTest {
 
     assertThat(exit).isEqualTo(1);
     assertThat(resultJson().getLong("errors")).isEqualTo(1);
+  }
+
+  @Test
+  void reconnectResendsWhatTheServerClosedOnAndCountsItRetriedNotLost(Vertx vertx, VertxTestContext context)
+      throws Exception {
+    int port = DrainingNodeServer.start(vertx, connection -> 3).await().actualPort();
+    context.completeNow();
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 4, "--pipeline", 4, "--duration", 1,
+        "--warmup", 0, "--reconnect", "--reply-prefix", "{node}/{thread}: ");
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("errors")).isZero();
+    assertThat(json.getLong("reconnects")).isPositive();
+    assertThat(json.getLong("retried")).isPositive();
+    assertThat(json.getLong("lost")).isZero();
+    assertThat(json.getLong("replied")).isEqualTo(json.getLong("sent")).isPositive();
+    assertThat(json.getJsonObject("nodes").fieldNames()).containsExactlyInAnyOrder("node-1", "node-2");
+  }
+
+  @Test
+  void withoutReconnectAServerCloseLosesTheUnansweredRequests(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = DrainingNodeServer.start(vertx, connection -> 3).await().actualPort();
+    context.completeNow();
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--pipeline", 4, "--duration", 1,
+        "--warmup", 0);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isEqualTo(1);
+    assertThat(json.getLong("lost")).isPositive();
+    assertThat(json.getLong("replied") + json.getLong("lost")).isEqualTo(json.getLong("sent"));
+  }
+
+  @Test
+  void cprReconnectSendsAgainARequestClosedWithoutReply(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = DrainingNodeServer.start(vertx, connection -> connection % 3 == 0 ? 0 : 1).await().actualPort();
+    context.completeNow();
+
+    int exit = run("--mode", "cpr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0,
+        "--reconnect", "--reply-prefix", "{node}/{thread}: ");
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("retried")).isPositive();
+    assertThat(json.getLong("lost")).isZero();
+    assertThat(json.getLong("replied")).isEqualTo(json.getLong("sent"));
+    assertThat(json.getJsonObject("nodes").fieldNames()).containsExactlyInAnyOrder("node-1", "node-2");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ProxyHeader.Version.class)
+  void proxyHeaderIsSentBeforeTheFirstRequest(ProxyHeader.Version version, Vertx vertx, VertxTestContext context)
+      throws Exception {
+    List<String> clients = new CopyOnWriteArrayList<>();
+    int port = vertx.createNetServer(new NetServerOptions().setUseProxyProtocol(true))
+        .connectHandler(socket -> {
+          clients.add(socket.remoteAddress().toString());
+          socket.handler(chunk -> socket.write(Buffer.buffer("t: ").appendBuffer(chunk)));
+        })
+        .listen(0, "127.0.0.1").await().actualPort();
+    context.completeNow();
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0,
+        "--proxy-header", version.name().toLowerCase());
+
+    assertThat(exit).isZero();
+    assertThat(resultJson().getLong("replied")).isPositive();
+    assertThat(clients).hasSize(2).allMatch(client -> client.startsWith("127.0.0.1:"));
+  }
+
+  @Test
+  void proxyHeaderGoesBeforeTheTlsHandshake(Vertx vertx, VertxTestContext context) throws Exception {
+    TestCertificates certs = TestCertificates.create(Files.createDirectories(dir.resolve("certs")));
+    int port = vertx.createNetServer(new NetServerOptions().setUseProxyProtocol(true).setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certs.serverCert.toString())
+                .setKeyPath(certs.serverKey.toString())))
+        .connectHandler(socket -> socket.handler(chunk -> socket.write(Buffer.buffer("t: ").appendBuffer(chunk))))
+        .listen(0, "127.0.0.1").await().actualPort();
+    context.completeNow();
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0,
+        "--proxy-header", "v2", "--tls", "--trust", certs.ca);
+
+    assertThat(exit).isZero();
+    assertThat(resultJson().getLong("replied")).isPositive();
   }
 
   @Test
