@@ -1,6 +1,5 @@
 package dev.echoloop.config;
 
-import dev.echoloop.tcp.codec.Framing;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 

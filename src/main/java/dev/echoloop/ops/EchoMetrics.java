@@ -22,12 +22,19 @@ public final class EchoMetrics {
     FRAME_TOO_LONG, INVALID_FRAME, BUSY, IDLE_TIMEOUT, TLS
   }
 
+  /** Why the server reset a connection that still held replies: the {@code reason} tag of the abort series. */
+  public enum Abort {
+    SHUTDOWN_DEADLINE, IDLE_TIMEOUT, FAILED
+  }
+
   private final boolean enabled;
   private final AtomicInteger openConnections = new AtomicInteger();
   private final Counter replies;
   private final Counter bytesReceived;
   private final Counter bytesSent;
   private final Map<Rejection, Counter> rejections = new EnumMap<>(Rejection.class);
+  private final Map<Abort, Counter> aborts = new EnumMap<>(Abort.class);
+  private final Counter unsentBytes;
 
   public EchoMetrics(String eventLoop) {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
@@ -39,7 +46,7 @@ public final class EchoMetrics {
       .description("connections open on this event loop").tag("event_loop", eventLoop).register(registry);
     replies = Counter.builder("echoloop.replies").description("replies written")
       .tag("event_loop", eventLoop).register(registry);
-    bytesReceived = Counter.builder("echoloop.bytes.received").baseUnit("bytes").description("payload bytes read")
+    bytesReceived = Counter.builder("echoloop.bytes.received").baseUnit("bytes").description("bytes read from clients, framing included")
       .tag("event_loop", eventLoop).register(registry);
     bytesSent = Counter.builder("echoloop.bytes.sent").baseUnit("bytes").description("reply bytes written")
       .tag("event_loop", eventLoop).register(registry);
@@ -47,6 +54,13 @@ public final class EchoMetrics {
       rejections.put(reason, Counter.builder("echoloop.rejected").description("connections and frames refused")
         .tag("event_loop", eventLoop).tag("reason", EchoConfig.lowerCase(reason)).register(registry));
     }
+    for (Abort reason : Abort.values()) {
+      aborts.put(reason, Counter.builder("echoloop.connections.aborted")
+        .description("connections reset because replies queued for them could not be delivered")
+        .tag("event_loop", eventLoop).tag("reason", EchoConfig.lowerCase(reason)).register(registry));
+    }
+    unsentBytes = Counter.builder("echoloop.replies.unsent").baseUnit("bytes")
+      .description("reply bytes dropped when a connection was reset").tag("event_loop", eventLoop).register(registry);
   }
 
   public void connectionOpened() {
@@ -72,5 +86,11 @@ public final class EchoMetrics {
 
   public void rejected(Rejection reason) {
     rejections.get(reason).increment();
+  }
+
+  /** A connection was reset with {@code unsentBytes} (bytes) of replies and errors still queued for it. */
+  public void aborted(Abort reason, long unsentBytes) {
+    aborts.get(reason).increment();
+    this.unsentBytes.increment(unsentBytes);
   }
 }

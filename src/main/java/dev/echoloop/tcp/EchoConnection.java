@@ -1,22 +1,18 @@
 package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
-
-import dev.echoloop.tcp.codec.FrameSink;
-import dev.echoloop.tcp.codec.Framer;
-import dev.echoloop.tcp.codec.Framing;
 import dev.echoloop.ops.EchoMetrics;
+import dev.echoloop.ops.EchoMetrics.Abort;
 import dev.echoloop.ops.EchoMetrics.Rejection;
+import dev.echoloop.tcp.codec.FrameError;
+import dev.echoloop.tcp.codec.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -26,162 +22,203 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection, from the bytes it sends to the replies it gets: read, frame, reply, and hold reading back
- * while the client does not take its replies.
+ * One client connection, from the bytes it sends to the replies it gets: frame, reply, hold reading back while the
+ * client does not take its replies, and end, telling the client and the operator when replies were lost.
+ *
+ * <p>The path of a message: {@link #serve} puts the framing's decoder in front of Vert.x's handler (as vertx-mqtt does)
+ * and {@link ConnectionSignals} behind it; every record, {@link FrameError} and {@link Signal} then arrives in order at
+ * {@link #received}; {@link #reply} frames a record as {@code "<thread>: <record>"}; {@link #write} queues it and,
+ * when Vert.x's write queue is full, stops reading until it drains.
  *
  * <p>It works on Netty's buffers through Vert.x's {@link NetSocketInternal} rather than on {@code Buffer}s: the public
  * handler copies every read from Netty's pooled direct memory onto the heap, and Netty copies heap replies back into
- * direct memory to write them. Here a {@code raw} reply is the thread-name prefix and the very buffer that was read,
- * joined without copying and written once.
+ * direct memory to write them. Here a reply is the pooled buffer that was read, or a slice of it, between direct
+ * buffers for the prefix and the framing, joined without copying and written once.
+ *
+ * <p><b>Who releases each buffer.</b> Decided here and nowhere else. Every {@code ByteBuf} that reaches
+ * {@link #received} belongs to this connection, which hands it on exactly once: as part of one reply to
+ * {@link #write}, or released on the spot. From {@link #write} on, a buffer belongs to the write: Netty releases it once
+ * written or when writing it fails; if the connection closes while it still waits in Vert.x's queue, Vert.x drops it
+ * unreleased and the write's completion releases it. Nothing is kept across calls; code that holds a record for
+ * longer (a delay, a fault) owns it until it passes it to {@link #write}, and must release it if the connection closes
+ * first.
  */
-final class EchoConnection implements FrameSink {
+final class EchoConnection {
 
   private static final Logger log = LoggerFactory.getLogger(EchoConnection.class);
   private static final Logger accessLog = LoggerFactory.getLogger("echoloop.access");
+  private static final String CLIENT_CLOSED = "client closed";
 
   private final NetSocketInternal socket;
-  private final Framing framing;
-  private final Framer framer;
+  /** Vert.x's handler: writing or closing from here bypasses it, and everything in front of it. */
+  private final ChannelHandlerContext vertxHandler;
+  private final WireFormat format;
+  private final int maxFrameBytes;
   private final ByteBuf replyPrefix;
   private final EchoMetrics metrics;
   private final boolean logAccess;
   private final long openedNanos = System.nanoTime();
   private long bytesIn;
-  private long bytesOut;
+  /** Reply and error bytes handed to {@link #write}. */
+  private long bytesQueued;
+  /** Of those, the bytes Netty has written to the socket. */
+  private long bytesWritten;
   private long messages;
   /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
-  private String endReason = "client closed";
+  private String endReason = CLIENT_CLOSED;
 
   /**
    * @param replyPrefix the event loop's {@code "<thread>: "}, shared and never released, so each reply takes a duplicate
    */
   EchoConnection(NetSocket socket, EchoConfig config, ByteBuf replyPrefix, EchoMetrics metrics) {
     this.socket = (NetSocketInternal) socket;
-    this.framing = config.framing();
-    this.framer = framing.newFramer(config.maxFrameBytes());
+    this.vertxHandler = this.socket.channelHandlerContext();
+    this.format = WireFormat.of(config.framing());
+    this.maxFrameBytes = config.maxFrameBytes();
     this.replyPrefix = replyPrefix;
     this.metrics = metrics;
     this.logAccess = config.accessLog();
   }
 
-  /** Starts serving; {@code onClosed} runs once when the connection is gone, however it ended. */
+  /**
+   * Starts serving; {@code onClosed} runs once when the connection is gone, however it ended.
+   *
+   * <p>Netty closes a connection as soon as the client half-closes it, dropping replies still queued for it. Allowing
+   * half-closure keeps it open; the end of input then reaches {@link #received} as a {@link Signal}, behind the records
+   * before it (and the decoder's last one), so it is handled in order, however long reading was held back.
+   */
   void serve(Runnable onClosed) {
-    watchChannelEvents();
-    socket.messageHandler(this::received);
-    socket.exceptionHandler(failure -> {
-      endReason = "failed: " + failure;
-      log.debug("connection from {} failed: {}", socket.remoteAddress(), failure.toString());
+    Channel channel = vertxHandler.channel();
+    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    channel.pipeline().addBefore("handler", "echoloop-signals", new ConnectionSignals());
+    channel.pipeline().addBefore("echoloop-signals", "echoloop-bytes-in", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object message) {
+        // Counted before the decoder, which drops delimiters and headers: the access log's in= is what the client sent.
+        if (message instanceof ByteBuf data) {
+          bytesIn += data.readableBytes();
+          metrics.received(data.readableBytes());
+        }
+        ctx.fireChannelRead(message);
+      }
     });
+    format.addDecoder(channel.pipeline(), "echoloop-signals", maxFrameBytes);
+    socket.messageHandler(this::received);
     socket.closeHandler(closed -> {
       if (logAccess) {
         accessLog.info("remote={} loop={} in={} out={} messages={} duration_ms={} end=\"{}\"", socket.remoteAddress(),
-          Thread.currentThread().getName(), bytesIn, bytesOut, messages,
+          Thread.currentThread().getName(), bytesIn, bytesQueued, messages,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos), endReason);
       }
       onClosed.run();
     });
   }
 
+  /** Everything the pipeline delivers: a record (a read, with {@code raw}), a framing error, or a signal. */
   private void received(Object message) {
-    if (!(message instanceof ByteBuf data)) {
-      ReferenceCountUtil.release(message);
-      return;
-    }
-    if (!data.isReadable()) {
-      data.release();
-      endOfInput();
-      return;
-    }
-    bytesIn += data.readableBytes();
-    metrics.received(data.readableBytes());
-    if (framer == null) {
-      reply(data);
+    if (message instanceof ByteBuf record) {
+      reply(record);
+      if (socket.writeQueueFull()) {
+        // The client is not reading its replies fast enough: stop reading its requests until they drain.
+        setReading(false);
+        socket.drainHandler(drained -> setReading(true));
+      }
+    } else if (message instanceof FrameError error) {
+      reject(error);
+    } else if (message instanceof Signal signal) {
+      handle(signal);
     } else {
-      framer.feed(BufferInternal.safeBuffer(data), this);
-    }
-    if (socket.writeQueueFull()) {
-      // The client is not reading its replies fast enough: stop reading its requests until they drain.
-      setReading(false);
-      socket.drainHandler(drained -> setReading(true));
+      ReferenceCountUtil.release(message);
     }
   }
 
-  @Override
-  public void record(Buffer payload) {
-    reply(((BufferInternal) payload).getByteBuf());
-  }
-
-  /** Writes {@code header + "<thread>: " + payload + trailer} as one message; the write releases the payload. */
-  private void reply(ByteBuf payload) {
-    int replyLength = replyPrefix.readableBytes() + payload.readableBytes();
-    CompositeByteBuf reply = Unpooled.compositeBuffer(4);
-    ByteBuf header = framing.header(replyLength);
+  /** Writes {@code header + "<thread>: " + record + trailer} as one message, the record without a copy. */
+  private void reply(ByteBuf record) {
+    int replyLength = replyPrefix.readableBytes() + record.readableBytes();
+    CompositeByteBuf reply = vertxHandler.alloc().compositeDirectBuffer(4);
+    ByteBuf header = format.header(vertxHandler.alloc(), replyLength);
     if (header != null) {
       reply.addComponent(true, header);
     }
     reply.addComponent(true, replyPrefix.duplicate());
-    reply.addComponent(true, payload);
-    ByteBuf trailer = framing.trailer();
+    reply.addComponent(true, record);
+    ByteBuf trailer = format.trailer();
     if (trailer != null) {
       reply.addComponent(true, trailer);
     }
     messages++;
-    bytesOut += reply.readableBytes();
     metrics.replied(reply.readableBytes());
-    socket.writeMessage(reply).onFailure(failed -> {
-      // A reply still queued in Vert.x when the connection closes is dropped unreleased; one Netty failed, it released.
-      if (reply.refCnt() > 0) {
-        reply.release();
+    write(reply);
+  }
+
+  /** Takes ownership of {@code data} (see the class comment) and queues it behind every earlier reply. */
+  private void write(ByteBuf data) {
+    int length = data.readableBytes();
+    bytesQueued += length;
+    socket.writeMessage(data).onComplete(written -> {
+      if (written.succeeded()) {
+        bytesWritten += length;
+      } else if (data.refCnt() > 0) {
+        // Netty releases what it failed to write; only a message Vert.x dropped from its queue is still ours here.
+        data.release();
       }
     });
   }
 
-  @Override
-  public void reject(String error) {
-    endReason = error;
-    metrics.rejected(error.startsWith(Framing.TOO_LONG) ? Rejection.FRAME_TOO_LONG : Rejection.INVALID_FRAME);
+  /** The stream broke the framing: answer with the error line, read nothing more, close once the replies are out. */
+  private void reject(FrameError error) {
+    endReason = error.message();
+    metrics.rejected(error.kind() == FrameError.Kind.TOO_LONG ? Rejection.FRAME_TOO_LONG : Rejection.INVALID_FRAME);
     setReading(false);
-    socket.write(framing.errorMessage(error));
+    write(((BufferInternal) format.errorMessage(error.message())).getByteBuf());
     socket.close();
+  }
+
+  private void handle(Signal signal) {
+    switch (signal.kind()) {
+      // Everything the client sent before has been answered by now; the close follows the last reply.
+      case END_OF_INPUT -> socket.close();
+      case IDLE_TIMEOUT -> {
+        metrics.rejected(Rejection.IDLE_TIMEOUT);
+        end("idle timeout", Abort.IDLE_TIMEOUT);
+      }
+      case SHUTDOWN_DEADLINE -> end("shutdown deadline", Abort.SHUTDOWN_DEADLINE);
+      case FAILED -> {
+        log.debug("connection from {} failed: {}", socket.remoteAddress(), signal.failure().toString());
+        end("failed: " + signal.failure(), Abort.FAILED);
+      }
+    }
+  }
+
+  /**
+   * The server ends the connection. With every reply written this is an ordinary close (a FIN). With replies still
+   * queued, a FIN behind the ones already sent would look like a complete answer to the client; so the connection is
+   * reset instead (SO_LINGER 0), and the access log's {@code end} and the metrics say how many bytes went unsent
+   * (issue 8 item 3). Bytes already handed to the kernel but not yet taken by the client are lost too; the reset
+   * tells the client so, but only the bytes echoloop still held are counted.
+   */
+  private void end(String reason, Abort abort) {
+    long unsent = bytesQueued - bytesWritten;
+    Channel channel = vertxHandler.channel();
+    if (unsent == 0 || !channel.isActive()) {
+      endReason = reason;
+      socket.close();
+      return;
+    }
+    endReason = reason + ", reset with " + unsent + " bytes unsent";
+    metrics.aborted(abort, unsent);
+    channel.config().setOption(ChannelOption.SO_LINGER, 0);
+    // Closing through Vert.x would first wait for the queued replies to be written, which the client is not taking.
+    vertxHandler.close();
   }
 
   /**
    * Stops or restarts reading at the channel. {@code NetSocket.pause()} would instead park what Netty has already read
    * in a Vert.x queue that is dropped without being released if the connection then closes (a client that resets while
-   * it is held back), leaking pooled buffers on this raw path; with auto-read off, the few reads of the current loop
-   * still arrive here and are answered, which keeps the buffering bounded all the same.
+   * it is held back), leaking pooled buffers; with auto-read off, the few reads of the current loop still arrive here
+   * and are answered, which keeps the buffering bounded all the same.
    */
   private void setReading(boolean reading) {
-    socket.channelHandlerContext().channel().config().setAutoRead(reading);
-  }
-
-  /** The client shut its output; everything it sent before has been answered by now. */
-  private void endOfInput() {
-    if (framer != null) {
-      framer.endOfInput(this);
-    }
-    socket.close();
-  }
-
-  /**
-   * Netty closes a connection as soon as the client half-closes it, dropping replies still queued for it. Allowing
-   * half-closure keeps the connection open; the end of input then travels to {@link #received} as an empty buffer,
-   * behind the data that came before it (a real read is never empty), so it is handled in order, paused or not.
-   */
-  private void watchChannelEvents() {
-    ChannelHandlerContext vertxHandler = socket.channelHandlerContext();
-    vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    vertxHandler.pipeline().addBefore("handler", "echoloop-events", new ChannelInboundHandlerAdapter() {
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof ChannelInputShutdownEvent) {
-          ctx.fireChannelRead(Unpooled.EMPTY_BUFFER);
-        } else if (event instanceof IdleStateEvent) {
-          endReason = "idle timeout";
-          metrics.rejected(Rejection.IDLE_TIMEOUT);
-        }
-        ctx.fireUserEventTriggered(event);
-      }
-    });
+    vertxHandler.channel().config().setAutoRead(reading);
   }
 }

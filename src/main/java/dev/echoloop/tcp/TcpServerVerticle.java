@@ -5,6 +5,7 @@ import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.config.TlsSettings;
 
 import dev.echoloop.ops.EchoMetrics;
+import dev.echoloop.tcp.codec.WireFormat;
 import dev.echoloop.ops.EchoMetrics.Rejection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -79,7 +80,7 @@ public final class TcpServerVerticle extends VerticleBase {
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
-    busyMessage = config.framing().errorMessage(BUSY);
+    busyMessage = WireFormat.of(config.framing()).errorMessage(BUSY);
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
       // Idle means nothing received: watching writes too would hang a listener on every reply's write.
