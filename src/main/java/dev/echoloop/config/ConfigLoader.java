@@ -32,6 +32,8 @@ public final class ConfigLoader {
 
   private static final String ENV_PREFIX = "ECHOLOOP_";
   private static final String PROPERTY_PREFIX = "echoloop.";
+  /** Read by {@code conf/logback.xml}, which is set up before any configuration is: echoloop's, but not a key. */
+  private static final String LOG_LEVEL_VARIABLE = "ECHOLOOP_LOG_LEVEL";
 
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
@@ -109,8 +111,9 @@ public final class ConfigLoader {
   /**
    * {@code ECHOLOOP_CLIENT_TIMEOUT_SECONDS=3} becomes {@code clientTimeoutSeconds: 3}, {@code ECHOLOOP_TLS_CERT_PATH}
    * becomes {@code tls.certPath}: a variable names a key when both read the same without case, dots and underscores.
-   * Variables that Kubernetes and start scripts set for a service or an application named echoloop are skipped (see
-   * {@link ServiceLinks}); any other {@code ECHOLOOP_} variable is a typo and fails the start.
+   * {@code ECHOLOOP_LOG_LEVEL} (logback's) and the variables that Kubernetes and start scripts set for a service or an
+   * application named echoloop (see {@link ServiceLinks}) are skipped; any other {@code ECHOLOOP_} variable is a typo
+   * and fails the start.
    *
    * @throws InvalidConfigException naming the variable and the nearest key
    */
@@ -123,6 +126,9 @@ public final class ConfigLoader {
         return;
       }
       String key = byNormalizedKey.get(ConfigSchema.normalized(name.substring(ENV_PREFIX.length())));
+      if (name.equals(LOG_LEVEL_VARIABLE)) {
+        return;
+      }
       if (ServiceLinks.matches(name, value)) {
         log.debug("ignoring {}: set by Kubernetes or a start script for a service named echoloop, not a configuration key", name);
       } else if (key != null) {
@@ -130,9 +136,8 @@ public final class ConfigLoader {
       } else {
         String hint = schema.closestKey(name.substring(ENV_PREFIX.length()))
           .map(known -> ", did you mean " + variable(known) + " (key '" + known + "')?")
-          .orElse("");
-        throw new InvalidConfigException("unknown configuration variable " + name + hint
-          + " (known keys: " + String.join(", ", schema.keys()) + ")");
+          .orElse(" (known keys: " + String.join(", ", schema.keys()) + ")");
+        throw new InvalidConfigException("unknown configuration variable " + name + hint);
       }
     });
     return nested(flat);

@@ -117,11 +117,12 @@ final class ConfigSchema {
     return key.replace("_", "").replace(".", "").toLowerCase(Locale.ROOT);
   }
 
-  /** The message for an unknown key, with the nearest known one when there is one. */
+  /** The message for an unknown key: the nearest known key when one is near, or else the list of keys. */
   InvalidConfigException unknownKey(String key) {
-    String hint = closestKey(key).map(known -> ", did you mean '" + known + "'?").orElse("");
-    return new InvalidConfigException("unknown configuration key '" + key + "'" + hint
-      + " (known keys: " + String.join(", ", keys) + ")");
+    String hint = closestKey(key)
+      .map(known -> ", did you mean '" + known + "'?")
+      .orElse(" (known keys: " + String.join(", ", keys) + ")");
+    return new InvalidConfigException("unknown configuration key '" + key + "'" + hint);
   }
 
   private InvalidConfigException describe(List<OutputUnit> errors, JsonObject json) {
@@ -239,6 +240,10 @@ final class ConfigSchema {
     JsonObject properties = schema.getJsonObject("properties", new JsonObject());
     properties.forEach(property -> {
       JsonObject sub = (JsonObject) property.getValue();
+      if (!sub.containsKey("default")) {
+        // Every key must be filled for its record component; a group's default is {} and its keys have their own.
+        throw new IllegalStateException("configuration key " + prefix + property.getKey() + " has no default in the schema");
+      }
       if (sub.containsKey("properties")) {
         collectKeys(sub, prefix + property.getKey() + ".", keys);
       } else {
