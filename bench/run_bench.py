@@ -457,7 +457,9 @@ def draw_chart(rows, servers, path, caption):
     for name, title, key, scenarios in panels:
         if not scenarios:
             continue
-        present = [s for s in servers if any((sc, s) in value for sc in scenarios)]
+        present = [s for s in servers if any(value.get((sc, s), {}).get(key) is not None for sc in scenarios)]
+        if not present:
+            continue  # e.g. no c-limit in this run: no fractions of it to draw
         data = path.with_name(f"latest-{name}.dat")
         with open(data, "w") as out:
             out.write("scenario " + " ".join(present) + "\n")
