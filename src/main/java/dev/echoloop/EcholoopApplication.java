@@ -6,6 +6,8 @@ import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.tcp.TcpServerVerticle;
+import dev.echoloop.udp.UdpServerDeployment;
+import dev.echoloop.ops.AdminVerticle;
 
 import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.LogFormats;
@@ -15,6 +17,7 @@ import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
+import io.vertx.launcher.application.ExitCodes;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -22,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -92,10 +96,14 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   @Override
   public void afterVerticleDeployed(HookContext context) {
     if (isServer(context)) {
-      serving = true;
       TcpServerDeployment server = TcpServerDeployment.announce(context.vertx(), context.deploymentId(), config);
+      List<AdminVerticle.Readiness> alongside = new ArrayList<>();
+      if (config.udp().enabled()) {
+        alongside.add(startUdp(context.vertx()).readiness());
+      }
+      serving = true;
       if (config.admin().enabled()) {
-        server.startAdmin(config.admin(), adminRoutes()).await();
+        server.startAdmin(config.admin(), adminRoutes(), alongside).await();
       }
       if (config.tls().enabled()) {
         reloadCertificateOnSighup(context.vertx());
@@ -103,6 +111,20 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     } else if (ClientVerticle.class.getName().equals(context.mainVerticle())) {
       // The client's work is done once it is deployed; closing Vert.x lets the process end.
       context.vertx().close();
+    }
+  }
+
+  /**
+   * A UDP port that cannot be bound fails the start as a TCP one does: one line, and the launcher's deployment-failure
+   * exit status (the hooks run after the launcher's own error handling, so the exit is made here).
+   */
+  private UdpServerDeployment startUdp(Vertx vertx) {
+    try {
+      return UdpServerDeployment.deploy(vertx, config).await();
+    } catch (RuntimeException e) {
+      log.error("{}", e instanceof InvalidConfigException ? e.getMessage() : e.toString());
+      System.exit(ExitCodes.VERTX_DEPLOYMENT);
+      throw e;
     }
   }
 

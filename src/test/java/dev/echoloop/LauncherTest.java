@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -115,6 +118,41 @@ class LauncherTest {
         .anyMatch(line -> line.contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
           && line.endsWith("Address already in use"))
         .noneMatch(line -> line.startsWith("\tat "));
+    }
+  }
+
+  @Test
+  void udpEnabledAnswersDatagramsOnTheTcpPortNumberAndSigtermClosesIt() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+      "-conf", "{\"port\":0,\"instances\":2,\"udp\":{\"enabled\":true,\"port\":0}}");
+         DatagramSocket client = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+      int port = Integer.parseInt(server.awaitLine("echoloop UDP listening on 127\\.0\\.0\\.1:(\\d+) ", 30));
+      client.setSoTimeout(5000);
+      byte[] hello = "Hello over UDP".getBytes(StandardCharsets.UTF_8);
+      client.send(new DatagramPacket(hello, hello.length, InetAddress.getByName("127.0.0.1"), port));
+      byte[] reply = new byte[2048];
+      DatagramPacket received = new DatagramPacket(reply, reply.length);
+      client.receive(received);
+      assertThat(new String(reply, 0, received.getLength(), StandardCharsets.UTF_8))
+        .matches("vert\\.x-eventloop-thread-\\d+: Hello over UDP");
+
+      server.terminate();
+      assertThat(server.awaitExit(10)).isZero();
+      assertThat(server.output()).anyMatch(line -> line.contains("echoloop UDP shutting down"));
+    }
+  }
+
+  @Test
+  void udpPortAlreadyInUseStopsTheStartWithOneLineNamingIt() throws Exception {
+    try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
+         LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+           "-conf", "{\"port\":0,\"udp\":{\"enabled\":true,\"port\":" + taken.getLocalPort() + "}}")) {
+      assertThat(server.awaitExit(30)).isEqualTo(15);
+      assertThat(server.output())
+        .filteredOn(line -> line.contains("ERROR"))
+        .singleElement().asString()
+        .contains("cannot listen on UDP 127.0.0.1:" + taken.getLocalPort() + ": ").endsWith("Address already in use");
+      assertThat(server.output()).noneMatch(line -> line.startsWith("\tat "));
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * echoloop's whole configuration, validated once at start and then passed to every verticle: the typed view of
  * {@code conf/echoloop.schema.json}, which holds each key's type, range and default. Component names are the keys; the
- * {@code tls} and {@code admin} objects are nested records.
+ * {@code tls}, {@code admin} and {@code udp} objects are nested records.
  *
  * @param host                   the address the echo server binds, and the client connects to
  * @param port                   the echo port; 0 picks one free port shared by all instances
@@ -26,6 +26,7 @@ import java.util.Locale;
  * @param logFormat              plain text or JSON log lines
  * @param tls                    TLS on the echo port
  * @param admin                  the admin HTTP server: metrics and health
+ * @param udp                    UDP echo and its reflection safeguards
  */
 public record EchoConfig(
   String host,
@@ -41,7 +42,8 @@ public record EchoConfig(
   boolean accessLog,
   LogFormat logFormat,
   TlsConfig tls,
-  AdminConfig admin) {
+  AdminConfig admin,
+  UdpConfig udp) {
 
   /** The instance count Vert.x would give an application: one per event-loop thread. */
   public static final int AUTO_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;

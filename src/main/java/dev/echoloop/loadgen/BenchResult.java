@@ -9,10 +9,12 @@ import org.HdrHistogram.Histogram;
 /**
  * The outcome of one run, rendered as the summary line and as the JSON object the bench scripts read.
  *
- * @param rate       requests/s for rr, connections/s for cpr, MB/s received for stream, answered for idle
+ * @param rate       requests/s for rr, connections/s for cpr, MB/s received for stream, answered for idle, replies/s
+ *                   for udp
  * @param cpuShare   the load generator's own CPU time over the measured window divided by its wall time (1.0 is one
  *     core busy throughout); empty for idle, which has no window, or when the JVM cannot tell its CPU time
  * @param deliveries rr and cpr: what became of every request of the run, warm-up included; empty otherwise
+ * @param outcomes   udp: sent datagrams, timeouts and late replies in the window; empty otherwise
  */
 record BenchResult(
     LoadOptions options,
@@ -26,7 +28,8 @@ record BenchResult(
     long answered,
     Optional<String> firstError,
     OptionalDouble cpuShare,
-    Optional<Deliveries> deliveries) {
+    Optional<Deliveries> deliveries,
+    Optional<Outcomes> outcomes) {
 
   static final double BYTES_PER_MB = 1_000_000.0;
   /**
@@ -39,7 +42,14 @@ record BenchResult(
   static BenchResult ofRequests(LoadOptions options, long requests, MeasurementWindow window, ErrorTally errors,
       Histogram nanos, Deliveries deliveries) {
     return new BenchResult(options, requests, perSecond(requests, window.elapsedSeconds()), errors.count(),
-        LatencySummary.of(nanos), 0, 0, 0, 0, errors.first(), window.cpuShare(), Optional.of(deliveries));
+        LatencySummary.of(nanos), 0, 0, 0, 0, errors.first(), window.cpuShare(), Optional.of(deliveries), Optional.empty());
+  }
+
+  /** udp: replies in the window, their latencies, and what happened to the other datagrams. */
+  static BenchResult ofDatagrams(LoadOptions options, long replies, MeasurementWindow window, ErrorTally errors,
+      Histogram nanos, Outcomes outcomes) {
+    return new BenchResult(options, replies, perSecond(replies, window.elapsedSeconds()), errors.count(),
+        LatencySummary.of(nanos), 0, 0, 0, 0, errors.first(), window.cpuShare(), Optional.empty(), Optional.of(outcomes));
   }
 
   static BenchResult ofStream(
@@ -48,12 +58,12 @@ record BenchResult(
     double received = perSecond(receivedBytes, seconds) / BYTES_PER_MB;
     return new BenchResult(options, 0, received, errors.count(), LatencySummary.NONE,
         perSecond(sentBytes, seconds) / BYTES_PER_MB, received, 0, 0, errors.first(), window.cpuShare(),
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
   static BenchResult ofIdle(LoadOptions options, long opened, long asked, long answered, ErrorTally errors) {
     return new BenchResult(options, asked, answered, errors.count(), LatencySummary.NONE,
-        0, 0, opened, answered, errors.first(), OptionalDouble.empty(), Optional.empty());
+        0, 0, opened, answered, errors.first(), OptionalDouble.empty(), Optional.empty(), Optional.empty());
   }
 
   /**
@@ -100,6 +110,8 @@ record BenchResult(
         .put("loadgenCpu", cpuShare.isPresent() ? round(cpuShare.getAsDouble() * 1000) / 1000 : null)
         .put("loadBound", loadBound());
     deliveries.ifPresent(counted -> json.mergeIn(counted.toJson()));
+    outcomes.ifPresent(counted -> json.put("sent", counted.sent()).put("timeouts", counted.timeouts())
+        .put("late", counted.late()));
     return json;
   }
 
@@ -121,6 +133,10 @@ record BenchResult(
           errors);
       case IDLE -> format("%s: %d connections held %d s: opened %d, answered %d, errors %d",
           head, options.connections(), options.durationSeconds(), opened, answered, errors);
+      case UDP -> format("%s: %d sockets, %d-byte datagrams, %d s: sent %d, %d replies, %.1f replies/s, "
+              + "timeouts %d, late %d, %s, %s, errors %d", head, options.connections(), options.size(),
+          options.durationSeconds(), outcomes.orElseThrow().sent(), requests, rate, outcomes.orElseThrow().timeouts(),
+          outcomes.orElseThrow().late(), latencies(), cpu(), errors);
     };
   }
 

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "LoadGenerator",
     sortOptions = false,
-    description = "Drives an echo server on loopback with one workload: rr, cpr, stream or idle.",
+    description = "Drives an echo server on loopback with one workload: rr, cpr, stream, idle or udp.",
     footer = "%nrr and cpr also report sent, replied, retried and lost requests, and the nodes that replied.")
 public final class LoadGenerator implements Callable<Integer> {
 
@@ -57,7 +57,7 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   private boolean helpRequested;
 
-  @Option(names = "--mode", required = true, description = "rr, cpr, stream or idle.")
+  @Option(names = "--mode", required = true, description = "rr, cpr, stream, idle or udp.")
   private Mode mode;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "127.0.0.1 or ::1 (default: ${DEFAULT-VALUE}).")
@@ -67,11 +67,11 @@ public final class LoadGenerator implements Callable<Integer> {
   private int port;
 
   @Option(names = "--connections",
-      description = "Connections (rr 64, stream 1, idle 10000) or cpr workers (16).")
+      description = "Connections (rr 64, stream 1, idle 10000), cpr workers (16) or udp sockets (16).")
   private Integer connections;
 
   @Option(names = "--size",
-      description = "Bytes per request (rr, idle: 64) or per write (stream: 16384); cpr's line is fixed.")
+      description = "Bytes per request (rr, idle, udp: 64) or per write (stream: 16384); cpr's line is fixed.")
   private Integer size;
 
   @Option(names = "--duration", defaultValue = "10", description = "Measured (or idle) seconds (default: ${DEFAULT-VALUE}).")
@@ -94,6 +94,10 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @Option(names = "--trust-all", description = "With --tls: accept any server certificate (development only; warned about).")
   private boolean trustAll;
+
+  @Option(names = "--timeout-ms", defaultValue = "1000",
+      description = "udp: how long to wait for a reply before counting a timeout (default: ${DEFAULT-VALUE}).")
+  private int timeoutMillis;
 
   @Option(names = "--event-loops", defaultValue = "1", description = "Client event loops (default: ${DEFAULT-VALUE}).")
   private int eventLoops;
@@ -175,6 +179,9 @@ public final class LoadGenerator implements Callable<Integer> {
     if (reconnect && mode != Mode.RR && mode != Mode.CPR) {
       throw usageError("--reconnect applies to rr and cpr, not " + mode.cliName());
     }
+    if (timeoutMillis < 1 || timeoutMillis > 60_000) {
+      throw usageError("--timeout-ms must be 1..60000, got " + timeoutMillis);
+    }
     ReplyPrefix prefix;
     try {
       prefix = ReplyPrefix.parse(replyPrefix);
@@ -182,7 +189,8 @@ public final class LoadGenerator implements Callable<Integer> {
       throw usageError("--reply-prefix: " + e.getMessage());
     }
     return new LoadOptions(mode, host, port, connectionCount, byteCount, durationSeconds, warmupSeconds,
-        Optional.ofNullable(jsonFile), label, eventLoops, pipeline, reconnect, prefix, Optional.ofNullable(proxyHeader));
+        Optional.ofNullable(jsonFile), label, eventLoops, pipeline, reconnect, prefix, Optional.ofNullable(proxyHeader),
+        timeoutMillis);
   }
 
   private ParameterException usageError(String message) {
@@ -233,6 +241,7 @@ public final class LoadGenerator implements Callable<Integer> {
       case CPR -> new ConnectPerRequestLoad(env);
       case STREAM -> new StreamLoad(env);
       case IDLE -> new IdleLoad(env);
+      case UDP -> new UdpLoad(env);
     };
   }
 

@@ -7,11 +7,12 @@ import java.util.Optional;
 /**
  * The validated settings of one run.
  *
- * @param size        request size for rr and idle, write size for stream, 0 for cpr
+ * @param size        request size for rr, idle and udp, write size for stream, 0 for cpr
  * @param pipeline    rr requests in flight per connection; 1 is ping-pong
  * @param reconnect   reopen a connection the server closed and send its unanswered requests again (rr, cpr)
  * @param replyPrefix the server's {@code replyPrefix}: what replies start with, and where they name their node
  * @param proxyHeader send this PROXY protocol header first on every connection, or none
+ * @param timeoutMillis how long udp waits for a reply before it counts a timeout and sends the next datagram
  */
 record LoadOptions(
     Mode mode,
@@ -27,5 +28,6 @@ record LoadOptions(
     int pipeline,
     boolean reconnect,
     ReplyPrefix replyPrefix,
-    Optional<ProxyHeader.Version> proxyHeader) {
+    Optional<ProxyHeader.Version> proxyHeader,
+    int timeoutMillis) {
 }

@@ -11,7 +11,9 @@ public enum Mode {
   /** Continuous writes with backpressure while the echoed bytes are checked. */
   STREAM(1, 16 * 1024),
   /** Many connections held open, then asked once each whether they still answer. */
-  IDLE(10_000, 64);
+  IDLE(10_000, 64),
+  /** UDP sockets each sending a datagram, waiting for its reply or the timeout, then sending the next. */
+  UDP(16, 64);
 
   private final int defaultConnections;
   private final int defaultSize;
@@ -25,7 +27,7 @@ public enum Mode {
     return defaultConnections;
   }
 
-  /** Request size for rr and idle, write size for stream; cpr's message is fixed, so it has none. */
+  /** Request size for rr, idle and udp, write size for stream; cpr's message is fixed, so it has none. */
   int defaultSize() {
     return defaultSize;
   }

@@ -2,6 +2,7 @@ package dev.echoloop.loadgen;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A request line of a fixed size, {@code c<connection> s<sequence> <filler>\n}, whose connection
@@ -45,6 +46,20 @@ final class RequestMessage {
   /** The buffer to write; the same instance every time. */
   Buffer wire() {
     return wire;
+  }
+
+  /**
+   * Whether {@code data[offset..]} is this connection's request with another sequence number: the reply to an earlier
+   * request that arrived after its timeout.
+   */
+  boolean isOtherSequence(byte[] data, int offset, int length) {
+    if (length != bytes.length) {
+      return false;
+    }
+    int sequenceEnd = SEQUENCE_START + SEQUENCE_DIGITS;
+    return Arrays.equals(data, offset, offset + SEQUENCE_START, bytes, 0, SEQUENCE_START)
+        && Arrays.equals(data, offset + sequenceEnd, offset + length, bytes, sequenceEnd, bytes.length)
+        && !Arrays.equals(data, offset + SEQUENCE_START, offset + sequenceEnd, bytes, SEQUENCE_START, sequenceEnd);
   }
 
   /** Counts the decimal sequence number up by one, wrapping at 10^8, in the bytes and the buffer. */

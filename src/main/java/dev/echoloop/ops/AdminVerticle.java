@@ -127,5 +127,20 @@ public final class AdminVerticle extends VerticleBase {
 
     /** Completes when every echo server instance has finished its shutdown. */
     Future<Void> drained();
+
+    /** Ready when every part is (the TCP and the UDP server); drained when every part is. */
+    static Readiness allOf(List<Readiness> parts) {
+      return new Readiness() {
+        @Override
+        public String notReadyReason() {
+          return parts.stream().map(Readiness::notReadyReason).filter(Objects::nonNull).findFirst().orElse(null);
+        }
+
+        @Override
+        public Future<Void> drained() {
+          return Future.all(parts.stream().map(Readiness::drained).toList()).mapEmpty();
+        }
+      };
+    }
   }
 }

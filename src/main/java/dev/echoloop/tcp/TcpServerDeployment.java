@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,7 +56,22 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
    * @param routes what other parts serve on the admin port (the live view, its event stream), added in this order
    */
   public Future<AdminVerticle> startAdmin(AdminConfig admin, List<AdminRoutes> routes) {
-    AdminVerticle verticle = new AdminVerticle(admin, ServerGroup.of(vertx, deploymentId), routes);
+    return startAdmin(admin, routes, List.of());
+  }
+
+  /**
+   * Starts the admin HTTP server for this server and the servers beside it.
+   *
+   * @param routes    what other parts serve on the admin port, added in this order
+   * @param alongside the readiness of other servers of the process (the UDP server): {@code /ready} needs every one of
+   *                  them, and the admin server stops after all of them have drained
+   */
+  public Future<AdminVerticle> startAdmin(AdminConfig admin, List<AdminRoutes> routes,
+                                          List<AdminVerticle.Readiness> alongside) {
+    List<AdminVerticle.Readiness> parts = new ArrayList<>();
+    parts.add(ServerGroup.of(vertx, deploymentId));
+    parts.addAll(alongside);
+    AdminVerticle verticle = new AdminVerticle(admin, AdminVerticle.Readiness.allOf(parts), routes);
     return vertx.deployVerticle(verticle).map(id -> verticle);
   }
 

@@ -2,6 +2,9 @@ package dev.echoloop.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.testing.TestConfigs;
+import dev.echoloop.udp.UdpServerDeployment;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -91,6 +94,36 @@ class LoadGeneratorTest {
     assertThat(exit).isZero();
     assertThat(json.getLong("opened")).isEqualTo(300);
     assertThat(json.getLong("answered")).isEqualTo(300);
+    assertThat(json.getLong("errors")).isZero();
+  }
+
+  @Test
+  void udpCountsRepliesAndLatenciesWithNothingLost(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startUdpServer(vertx, context, 1_000_000, 1_000_000);
+
+    int exit = run("--mode", "udp", "--port", port, "--connections", 4, "--duration", 1, "--warmup", 0);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getString("mode")).isEqualTo("udp");
+    assertThat(json.getLong("requests")).isPositive();
+    assertThat(json.getLong("sent")).isGreaterThanOrEqualTo(json.getLong("requests"));
+    assertThat(json.getLong("timeouts")).isZero();
+    assertThat(json.getLong("errors")).isZero();
+    assertThat(json.getDouble("p50us")).isPositive();
+  }
+
+  @Test
+  void udpCountsDatagramsTheServerDidNotAnswerAsTimeoutsNotErrors(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startUdpServer(vertx, context, 10, 5);
+
+    int exit = run("--mode", "udp", "--port", port, "--connections", 4, "--duration", 1, "--warmup", 0,
+      "--timeout-ms", 50);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("requests")).isPositive().isLessThanOrEqualTo(5 + 10 * 3);
+    assertThat(json.getLong("timeouts")).isPositive();
     assertThat(json.getLong("errors")).isZero();
   }
 
@@ -243,6 +276,14 @@ class LoadGeneratorTest {
 
   private int startServer(Vertx vertx, VertxTestContext context, UnaryOperator<Buffer> transform) throws Exception {
     int port = PrefixEchoServer.start(vertx, transform).await().actualPort();
+    context.completeNow();
+    return port;
+  }
+
+  private int startUdpServer(Vertx vertx, VertxTestContext context, int perSource, int burst) throws Exception {
+    EchoConfig config = TestConfigs.loopback(1).with("udp", new JsonObject().put("enabled", true).put("port", 0)
+      .put("maxRepliesPerSecondPerSource", perSource).put("burstPerSource", burst).put("maxRepliesPerSecond", 10_000_000));
+    int port = UdpServerDeployment.deploy(vertx, config).await().port();
     context.completeNow();
     return port;
   }
