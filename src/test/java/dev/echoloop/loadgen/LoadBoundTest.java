@@ -18,7 +18,7 @@ class LoadBoundTest {
 
   private static final LoadOptions ONE_LOOP =
       new LoadOptions(Mode.RR, "127.0.0.1", 7007, 64, 64, 1, 0, Optional.empty(), "", 1, 1, false,
-          ReplyPrefix.defaults(), Optional.empty());
+          ReplyPrefix.defaults(), Optional.empty(), 1000);
 
   @Test
   void aRunUsingMoreThanNinetyPercentOfItsCoreIsMarkedLoadBound() {
@@ -65,6 +65,6 @@ class LoadBoundTest {
 
   private static BenchResult rrResult(OptionalDouble cpuShare) {
     return new BenchResult(ONE_LOOP, 1000, 1000.0, 0, LatencySummary.NONE, 0, 0, 0, 0, Optional.empty(), cpuShare,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 }

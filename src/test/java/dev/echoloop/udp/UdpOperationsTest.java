@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +44,7 @@ class UdpOperationsTest {
       .with("udp", new JsonObject().put("enabled", true).put("port", 0));
     TcpServerDeployment tcp = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
     udp = UdpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
-    AdminVerticle admin = tcp.startAdmin(config.admin(), udp.readiness()).await(10, TimeUnit.SECONDS);
+    AdminVerticle admin = tcp.startAdmin(config.admin(), List.of(), List.of(udp.readiness())).await(10, TimeUnit.SECONDS);
     adminPort = admin.actualPort();
   }
 
