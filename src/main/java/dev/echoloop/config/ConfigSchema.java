@@ -54,10 +54,14 @@ final class ConfigSchema {
       if (in == null) {
         throw new IllegalStateException("the configuration schema " + resource + " is not on the class path");
       }
-      return new ConfigSchema(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+      return of(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  static ConfigSchema of(JsonObject schema) {
+    return new ConfigSchema(schema);
   }
 
   /** Every key, nested ones by their dotted names ({@code tls.certPath}), in the schema's order. */
@@ -180,7 +184,8 @@ final class ConfigSchema {
       return schema.getInteger("minLength", 0) > 0 ? "a non-empty string" : "a string";
     }
     if (types.contains("array")) {
-      return "a list";
+      JsonObject items = schema.getJsonObject("items");
+      return items == null ? "a list" : "a list of " + expected(items).replaceFirst("^an? ", "");
     }
     return types.contains("object") ? "an object of keys" : "a valid value";
   }
@@ -219,11 +224,15 @@ final class ConfigSchema {
     return Optional.of(current);
   }
 
-  /** {@code #/tls/certPath}, the validator's instance location, as {@code tls.certPath}. */
+  /**
+   * {@code #/tls/certPath}, the validator's instance location, as {@code tls.certPath}; an item of a list
+   * ({@code #/tls/protocols/1}) is reported as the list's key, with the whole list as its value.
+   */
   private static String key(String instanceLocation) {
     String pointer = instanceLocation.startsWith("#") ? instanceLocation.substring(1) : instanceLocation;
     return Arrays.stream(pointer.split("/"))
       .filter(part -> !part.isEmpty())
+      .takeWhile(part -> !part.matches("\\d+"))
       .map(part -> part.replace("~1", "/").replace("~0", "~"))
       .collect(Collectors.joining("."));
   }
