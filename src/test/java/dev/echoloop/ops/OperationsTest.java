@@ -3,6 +3,7 @@ package dev.echoloop.ops;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.NonReadingClient;
 import dev.echoloop.testing.TestConfigs;
 
 import ch.qos.logback.classic.Logger;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +37,9 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class OperationsTest {
 
+  private static final Pattern UNSENT_BYTES = Pattern.compile("(?m)^echoloop_replies_unsent_bytes_total\\{[^}]*} (\\S+)$");
+  private static final Pattern IDLE_ABORTS =
+    Pattern.compile("(?m)^echoloop_connections_aborted_total\\{[^}]*reason=\"idle_timeout\"[^}]*} (\\S+)$");
   private static final Pattern OPEN_CONNECTIONS = Pattern.compile("(?m)^echoloop_connections_open\\{[^}]*} (\\S+)$");
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -113,6 +118,31 @@ class OperationsTest {
     } finally {
       access.detachAppender(lines);
     }
+  }
+
+  @Test
+  void scrapeCountsAConnectionResetWithItsUnsentReplyBytes() throws Exception {
+    // A port of its own: on port 0 it would share the random port of the server already deployed (see TcpServerVerticle).
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    EchoConfig idle = TestConfigs.loopback(1).with("framing", "line").with("idleTimeoutSeconds", 1).withPort(port);
+    TcpServerDeployment stalled = TcpServerDeployment.deploy(vertx, idle).await(10, TimeUnit.SECONDS);
+    try (NonReadingClient client = NonReadingClient.stallServer(stalled.port())) {
+      await().until(() -> sum(UNSENT_BYTES) > 0);
+      assertThat(sum(IDLE_ABORTS)).isEqualTo(1);
+    }
+  }
+
+  /** The sum of a series over its event loops. */
+  private double sum(Pattern series) {
+    Matcher matcher = series.matcher(get("/metrics").body());
+    double total = 0;
+    while (matcher.find()) {
+      total += Double.parseDouble(matcher.group(1));
+    }
+    return total;
   }
 
   private int openConnections() {

@@ -1,0 +1,69 @@
+package dev.echoloop.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A {@code line} client that sends far more than the server can answer into the socket buffers and reads nothing, so
+ * that replies back up on the server: for the tests of what the server does with replies it could not deliver.
+ */
+public final class NonReadingClient implements AutoCloseable {
+
+  private static final int SEND_BYTES = 16 * 1024 * 1024;
+  /** More than the server answers before its replies back up, with the receive buffer below and 4 MiB send buffers. */
+  private static final int STALL_BYTES = 5 * 1024 * 1024;
+  private static final byte[] LINES = ("x".repeat(1023) + "\n").repeat(64).getBytes(StandardCharsets.US_ASCII);
+
+  private final Socket socket;
+
+  private NonReadingClient(Socket socket) {
+    this.socket = socket;
+  }
+
+  /**
+   * Connects with a small receive buffer, set before connecting so the window stays small and most replies stay on the
+   * server, and writes lines from another thread until at least {@link #STALL_BYTES} are sent. Then it shuts its
+   * output: a writer still blocked when a reset comes would take the error that {@link #readToEnd} is meant to see.
+   */
+  public static NonReadingClient stallServer(int port) throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(64 * 1024);
+    socket.setSoTimeout(20_000);
+    socket.connect(new InetSocketAddress("127.0.0.1", port));
+    AtomicLong written = new AtomicLong();
+    Thread writer = new Thread(() -> {
+      try {
+        OutputStream out = socket.getOutputStream();
+        while (written.get() < SEND_BYTES) {
+          out.write(LINES);
+          written.addAndGet(LINES.length);
+        }
+      } catch (IOException expected) {
+        // The output was shut while this thread was blocked writing.
+      }
+    }, "non-reading-client");
+    writer.setDaemon(true);
+    writer.start();
+    await().until(() -> written.get() >= STALL_BYTES);
+    socket.shutdownOutput();
+    return new NonReadingClient(socket);
+  }
+
+  /** Reads everything that arrived until the end, which a reset turns into a {@code SocketException}. */
+  public byte[] readToEnd() throws IOException {
+    InputStream in = socket.getInputStream();
+    return in.readAllBytes();
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
