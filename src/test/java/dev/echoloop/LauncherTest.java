@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,9 +19,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -104,6 +109,34 @@ class LauncherTest {
       assertThat(server.output())
         .filteredOn(line -> line.contains("ERROR"))
         .singleElement().asString().contains("port=70000");
+      assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+    }
+  }
+
+  @Test
+  void aPodsHostnameNamesTheNodeInEveryReply() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of("HOSTNAME", "echoloop-7f9c-x2v"), LAUNCHER,
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"replyPrefix\":\"{node}/{thread}: \"}")) {
+      int port = Integer.parseInt(server.awaitLine(LISTENING, 30));
+      try (BlockingClient client = new BlockingClient(port)) {
+        assertThat(client.send("which node?\n").readLine())
+          .matches("echoloop-7f9c-x2v/vert\\.x-eventloop-thread-\\d+: which node\\?");
+      }
+    }
+  }
+
+  @Test
+  void proxyProtocolWithoutItsCodecStopsTheStartWithOneLine() throws Exception {
+    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+      .filter(entry -> !entry.contains("netty-codec-haproxy"))
+      .collect(Collectors.joining(File.pathSeparator));
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath,
+      LAUNCHER, "-conf", "{\"port\":0,\"proxyProtocol\":true}");
+    try (LaunchedProcess server = LaunchedProcess.start(Map.of(), command)) {
+      assertThat(server.awaitExit(30)).isNotZero();
+      assertThat(server.output())
+        .filteredOn(line -> line.contains("ERROR"))
+        .singleElement().asString().contains("proxyProtocol=true needs io.netty:netty-codec-haproxy");
       assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
     }
   }

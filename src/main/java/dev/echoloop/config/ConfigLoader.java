@@ -21,8 +21,9 @@ import java.util.TreeMap;
 /**
  * Reads echoloop's configuration once, from every source, into a validated {@link EchoConfig}.
  *
- * <p>Precedence, lowest first: the schema's defaults, {@code conf/config.json}, the launcher's {@code -conf}, environment
- * variables {@code ECHOLOOP_<KEY>}, system properties {@code echoloop.<key>}. vertx-config's default stores would put the
+ * <p>Precedence, lowest first: the schema's defaults, {@code HOSTNAME} for {@code nodeName}, {@code conf/config.json},
+ * the launcher's {@code -conf}, environment variables {@code ECHOLOOP_<KEY>}, system properties
+ * {@code echoloop.<key>}. vertx-config's default stores would put the
  * file above the environment and take every environment variable (PORT, HOME...), so the stores are listed here
  * explicitly and only echoloop's own prefixes are read from the environment and the system properties.
  */
@@ -34,6 +35,7 @@ public final class ConfigLoader {
   private static final String PROPERTY_PREFIX = "echoloop.";
   /** Read by {@code conf/logback.xml}, which is set up before any configuration is: echoloop's, but not a key. */
   private static final String LOG_LEVEL_VARIABLE = "ECHOLOOP_LOG_LEVEL";
+  private static final String HOSTNAME = "HOSTNAME";
 
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
@@ -67,6 +69,11 @@ public final class ConfigLoader {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
       .setIncludeDefaultStores(false)
       .setScanPeriod(-1);
+    // A Kubernetes pod's HOSTNAME is its pod name: the node name operators expect, unless a source sets nodeName.
+    String podName = environment.get(HOSTNAME);
+    if (podName != null && !podName.isBlank()) {
+      options.addStore(jsonStore(new JsonObject().put("nodeName", podName)));
+    }
     // An optional store would also hide a file that exists but does not parse; only a missing file may be skipped.
     if (Files.exists(Path.of(file))) {
       options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")

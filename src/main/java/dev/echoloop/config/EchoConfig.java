@@ -3,6 +3,8 @@ package dev.echoloop.config;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,6 +26,12 @@ import java.util.Locale;
  * @param shutdownTimeoutSeconds how long a graceful shutdown waits for open connections before closing them
  * @param accessLog              one log line per connection when it closes
  * @param logFormat              plain text or JSON log lines
+ * @param nodeName               this node's name, for {@code {node}} in replies and the info line; empty in the schema,
+ *                               which means {@code HOSTNAME} when set (as in a Kubernetes pod; {@link ConfigLoader}
+ *                               reads it), else the host name
+ * @param replyPrefix            the template in front of every reply, see {@link ReplyPrefix}
+ * @param proxyProtocol          every connection starts with a PROXY protocol header (v1 or v2), read before TLS
+ * @param proxyProtocolTimeoutSeconds a connection with no complete header by then is closed
  * @param tls                    TLS on the echo port
  * @param admin                  the admin HTTP server: metrics and health
  * @param udp                    UDP echo and its reflection safeguards
@@ -41,14 +49,38 @@ public record EchoConfig(
   int shutdownTimeoutSeconds,
   boolean accessLog,
   LogFormat logFormat,
+  String nodeName,
+  String replyPrefix,
+  boolean proxyProtocol,
+  int proxyProtocolTimeoutSeconds,
   TlsConfig tls,
   AdminConfig admin,
   UdpConfig udp) {
+
+  /**
+   * The rules the schema cannot state: the reply prefix's placeholders are known, PROXY has its decoder, and an unset
+   * node name is this host's.
+   *
+   * @throws InvalidConfigException for an unknown placeholder in {@code replyPrefix}, or {@code proxyProtocol} without
+   *                                netty-codec-haproxy on the class path
+   */
+  public EchoConfig {
+    ReplyPrefix.parse(replyPrefix);
+    if (proxyProtocol && !proxyCodecPresent()) {
+      // Vert.x would only log a warning and serve without PROXY, taking every header for data.
+      throw new InvalidConfigException("invalid configuration: proxyProtocol=true needs io.netty:netty-codec-haproxy"
+        + " on the class path (" + PROXY_DECODER + " is missing)");
+    }
+    if (nodeName.isEmpty()) {
+      nodeName = hostName();
+    }
+  }
 
   /** The instance count Vert.x would give an application: one per event-loop thread. */
   public static final int AUTO_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
 
   private static final String AUTO = "auto";
+  private static final String PROXY_DECODER = "io.netty.handler.codec.haproxy.HAProxyMessageDecoder";
 
   /** Plain text or JSON log lines: the {@code logFormat} key. */
   public enum LogFormat {
@@ -112,6 +144,32 @@ public record EchoConfig(
 
   public EchoConfig withPort(int newPort) {
     return with("port", newPort);
+  }
+
+  private static boolean proxyCodecPresent() {
+    try {
+      Class.forName(PROXY_DECODER, false, EchoConfig.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** The reply prefix template, parsed; each server instance renders it once for its event loop. */
+  public ReplyPrefix replyPrefixTemplate() {
+    return ReplyPrefix.parse(replyPrefix);
+  }
+
+  /**
+   * The host name, asked once when a configuration without {@code nodeName} is built: before Vert.x starts for the
+   * launcher, which then hands the resolved name to its verticles. The JDK may resolve the name to find it.
+   */
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   /** How an enum value is written in the configuration and in logs and metric tags: lower case in {@link Locale#ROOT}. */

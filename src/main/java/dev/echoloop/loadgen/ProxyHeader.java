@@ -9,6 +9,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -35,6 +36,8 @@ public final class ProxyHeader {
     }
   }
 
+  private static final String V1_UNKNOWN = "PROXY UNKNOWN\r\n";
+
   private ProxyHeader() {
   }
 
@@ -58,8 +61,12 @@ public final class ProxyHeader {
    * server must ignore.
    */
   public static Future<Void> sendLocal(NetSocket socket, Version version) {
-    HAProxyCommand command = version == Version.V2 ? HAProxyCommand.LOCAL : HAProxyCommand.PROXY;
-    return write(socket, new HAProxyMessage(version.netty, command, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0));
+    if (version == Version.V1) {
+      // Netty 4.2.9's encoder writes the absent addresses of a v1 UNKNOWN header as null; the spec's line is fixed.
+      return socket.write(Buffer.buffer(V1_UNKNOWN));
+    }
+    return write(socket, new HAProxyMessage(version.netty, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN,
+      null, null, 0, 0));
   }
 
   private static Future<Void> write(NetSocket socket, HAProxyMessage header) {

@@ -19,7 +19,7 @@ public final class EchoMetrics {
 
   /** Why a connection or a frame was refused: the {@code reason} tag of {@code echoloop_rejected_total}. */
   public enum Rejection {
-    FRAME_TOO_LONG, INVALID_FRAME, BUSY, IDLE_TIMEOUT, TLS
+    FRAME_TOO_LONG, INVALID_FRAME, BUSY, IDLE_TIMEOUT, TLS, PROXY
   }
 
   /** Why the server reset a connection that still held replies: the {@code reason} tag of the abort series. */

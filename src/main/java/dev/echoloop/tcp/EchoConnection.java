@@ -106,7 +106,9 @@ final class EchoConnection {
     socket.messageHandler(this::received);
     socket.closeHandler(closed -> {
       if (logAccess) {
-        accessLog.info("remote={} loop={} in={} out={} messages={} duration_ms={} end=\"{}\"", socket.remoteAddress(),
+        // client: who the balancer says connected (PROXY header), peer: who did (the balancer); equal without PROXY.
+        accessLog.info("client={} peer={} loop={} in={} out={} messages={} duration_ms={} end=\"{}\"",
+          socket.remoteAddress(), socket.remoteAddress(true),
           Thread.currentThread().getName(), bytesIn, bytesQueued, messages,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos), endReason);
       }

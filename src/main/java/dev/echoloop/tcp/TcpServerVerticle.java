@@ -8,6 +8,7 @@ import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.tcp.codec.WireFormat;
 import dev.echoloop.ops.EchoMetrics.Rejection;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,6 +17,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.HAProxyMessageCompletionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +78,7 @@ public final class TcpServerVerticle extends VerticleBase {
     group = ServerGroup.of(vertx, deploymentID());
     // Each instance runs on one event loop, so the thread name in every reply is known before the first message.
     String eventLoop = Thread.currentThread().getName();
-    byte[] prefix = (eventLoop + ": ").getBytes(StandardCharsets.UTF_8);
+    byte[] prefix = config.replyPrefixTemplate().render(config.nodeName(), eventLoop).getBytes(StandardCharsets.UTF_8);
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
@@ -85,7 +87,11 @@ public final class TcpServerVerticle extends VerticleBase {
       .setTcpNoDelay(true)
       // Idle means nothing received: watching writes too would hang a listener on every reply's write.
       .setReadIdleTimeout(config.idleTimeoutSeconds())
-      .setIdleTimeoutUnit(TimeUnit.SECONDS);
+      .setIdleTimeoutUnit(TimeUnit.SECONDS)
+      // Vert.x reads the header before the TLS handshake, and reports the header's addresses as the socket's own.
+      .setUseProxyProtocol(config.proxyProtocol())
+      .setProxyProtocolTimeout(config.proxyProtocolTimeoutSeconds())
+      .setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
     // Checking the certificate files stats them: blocking I/O, so on a worker thread.
     Future<NetServerOptions> ready = config.tls().enabled()
       ? vertx.executeBlocking(() -> TlsSettings.applyTo(options, config.tls()))
@@ -101,10 +107,7 @@ public final class TcpServerVerticle extends VerticleBase {
   private Future<NetServer> listen(NetServerOptions options) {
     server = vertx.createNetServer(options)
       .connectHandler(this::accept)
-      .exceptionHandler(failure -> {
-        metrics.rejected(Rejection.TLS);
-        log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
-      });
+      .exceptionHandler(this::failedBeforeAccept);
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
     return ((VertxInternal) vertx).nameResolver().resolve(config.host())
       .compose(address -> server.listen(port, address.getHostAddress())
@@ -112,6 +115,22 @@ public final class TcpServerVerticle extends VerticleBase {
       // One line an operator can act on ("Address already in use"), not a bind stack trace from the launcher.
       .recover(failure -> Future.failedFuture(new InvalidConfigException(
         "cannot listen on " + config.host() + ":" + config.port() + ": " + failure)));
+  }
+
+  /**
+   * A connection that broke before it was handed to echoloop: an invalid PROXY header, or a failed TLS handshake. A
+   * connection whose PROXY header never came is closed by Vert.x at the timeout without telling anyone (5.0.7's
+   * {@code HAProxyMessageCompletionHandler}), so that case cannot be counted here.
+   */
+  private void failedBeforeAccept(Throwable failure) {
+    if (failure instanceof HAProxyProtocolException
+      || failure == HAProxyMessageCompletionHandler.UNSUPPORTED_PROTOCOL_EXCEPTION) {
+      metrics.rejected(Rejection.PROXY);
+      log.debug("connection closed for its PROXY protocol header: {}", failure.toString());
+    } else {
+      metrics.rejected(Rejection.TLS);
+      log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
+    }
   }
 
   /** The first instance of a TLS server deploys the one certificate watcher of the whole deployment. */
@@ -143,8 +162,8 @@ public final class TcpServerVerticle extends VerticleBase {
       socket.close();
       if (config.accessLog()) {
         // Every connection leaves its access-log line, a refused one too, in the format EchoConnection writes.
-        accessLog.info("remote={} loop={} in=0 out={} messages=0 duration_ms=0 end=\"{}\"", socket.remoteAddress(),
-          Thread.currentThread().getName(), busyMessage.length(), BUSY);
+        accessLog.info("client={} peer={} loop={} in=0 out={} messages=0 duration_ms=0 end=\"{}\"",
+          socket.remoteAddress(), socket.remoteAddress(true), Thread.currentThread().getName(), busyMessage.length(), BUSY);
       }
       return;
     }

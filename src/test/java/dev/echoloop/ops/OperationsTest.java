@@ -112,7 +112,7 @@ class OperationsTest {
       }
       await().untilAsserted(() -> assertThat(lines.list).hasSize(1));
       assertThat(lines.list.get(0).getFormattedMessage())
-        .matches("remote=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=8 out=\\d+ messages=2 "
+        .matches("client=127\\.0\\.0\\.1:\\d+ peer=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=8 out=\\d+ messages=2 "
           + "duration_ms=\\d+ end=\"client closed\"")
         .doesNotContain("one", "two");
     } finally {
