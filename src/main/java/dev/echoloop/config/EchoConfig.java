@@ -24,6 +24,8 @@ import java.util.Locale;
  * @param idleTimeoutSeconds     a connection that sends nothing for this long is closed; 0 never
  * @param clientTimeoutSeconds   how long the client waits for a connection and its reply
  * @param shutdownTimeoutSeconds how long a graceful shutdown waits for open connections before closing them
+ * @param shutdownDelaySeconds   on SIGTERM (or undeploy), how long {@code /ready} answers 503 while the server still
+ *                               accepts and serves, before the graceful shutdown begins
  * @param accessLog              one log line per connection when it closes
  * @param logFormat              plain text or JSON log lines
  * @param nodeName               this node's name, for {@code {node}} in replies and the info line; empty in the schema,
@@ -47,6 +49,7 @@ public record EchoConfig(
   int idleTimeoutSeconds,
   int clientTimeoutSeconds,
   int shutdownTimeoutSeconds,
+  int shutdownDelaySeconds,
   boolean accessLog,
   LogFormat logFormat,
   String nodeName,

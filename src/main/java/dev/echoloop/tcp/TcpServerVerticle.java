@@ -144,14 +144,30 @@ public final class TcpServerVerticle extends VerticleBase {
   /**
    * Undeploying would close the server abruptly; shutting it down instead lets connected clients finish, up to the
    * configured timeout, while new connections are refused.
+   *
+   * <p>With {@code shutdownDelaySeconds}, {@code /ready} turns 503 at once but the listener keeps accepting and serving
+   * for that long first, so that a load balancer polling {@code /ready} takes the node out of rotation before its port
+   * closes: the Kubernetes preStop pattern. A balancer that only learns of a drain from refused connects would
+   * otherwise send new clients into a closed port for up to one check interval.
    */
   @Override
   public Future<?> stop() {
-    if (group.beginShutdown()) {
-      log.info("echoloop shutting down: refusing new connections, open ones get up to {} s to finish",
-        config.shutdownTimeoutSeconds());
+    boolean speaker = group.beginShutdown();
+    int delay = config.shutdownDelaySeconds();
+    if (speaker && delay > 0) {
+      log.info("echoloop shutting down: /ready answers 503, still accepting for {} s so that load balancers take this"
+        + " node out first", delay);
     }
-    return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS).onComplete(done -> group.stopped());
+    Future<?> delayed = delay == 0 ? Future.succeededFuture() : vertx.timer(delay, TimeUnit.SECONDS);
+    return delayed
+      .compose(elapsed -> {
+        if (speaker) {
+          log.info("echoloop shutting down: refusing new connections, open ones get up to {} s to finish",
+            config.shutdownTimeoutSeconds());
+        }
+        return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+      })
+      .onComplete(done -> group.stopped());
   }
 
   private void accept(NetSocket socket) {
