@@ -62,7 +62,7 @@ class LauncherTest {
   @Test
   void sigtermServesTheOpenConnectionThenExitsZeroAsSoonAsItCloses() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER,
-      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"shutdownTimeoutSeconds\":60}")) {
+      TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"shutdownTimeoutSeconds\":60,\"drain\":\"wait\"}")) {
       int port = Integer.parseInt(server.awaitLine(LISTENING, 30));
       try (BlockingClient client = new BlockingClient(port)) {
         assertThat(client.send("before\n").readLine()).endsWith(": before");

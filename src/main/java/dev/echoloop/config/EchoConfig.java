@@ -26,6 +26,7 @@ import java.util.Locale;
  * @param shutdownTimeoutSeconds how long a graceful shutdown waits for open connections before closing them
  * @param shutdownDelaySeconds   on SIGTERM (or undeploy), how long {@code /ready} answers 503 while the server still
  *                               accepts and serves, before the graceful shutdown begins
+ * @param drain                  how open connections end in a graceful shutdown
  * @param accessLog              one log line per connection when it closes
  * @param logFormat              plain text or JSON log lines
  * @param nodeName               this node's name, for {@code {node}} in replies and the info line; empty in the schema,
@@ -34,6 +35,7 @@ import java.util.Locale;
  * @param replyPrefix            the template in front of every reply, see {@link ReplyPrefix}
  * @param proxyProtocol          every connection starts with a PROXY protocol header (v1 or v2), read before TLS
  * @param proxyProtocolTimeoutSeconds a connection with no complete header by then is closed
+ * @param greeting               whether the server speaks first, with one JSON line about the connection
  * @param tls                    TLS on the echo port
  * @param admin                  the admin HTTP server: metrics and health
  * @param udp                    UDP echo and its reflection safeguards
@@ -50,12 +52,14 @@ public record EchoConfig(
   int clientTimeoutSeconds,
   int shutdownTimeoutSeconds,
   int shutdownDelaySeconds,
+  Drain drain,
   boolean accessLog,
   LogFormat logFormat,
   String nodeName,
   String replyPrefix,
   boolean proxyProtocol,
   int proxyProtocolTimeoutSeconds,
+  Greeting greeting,
   TlsConfig tls,
   AdminConfig admin,
   UdpConfig udp) {
@@ -84,6 +88,24 @@ public record EchoConfig(
 
   private static final String AUTO = "auto";
   private static final String PROXY_DECODER = "io.netty.handler.codec.haproxy.HAProxyMessageDecoder";
+
+  /** How open connections end in a graceful shutdown: the {@code drain} key. */
+  public enum Drain {
+    /**
+     * Each connection is closed as soon as everything it sent has been answered and no partial record is buffered,
+     * with a lingering close; what the client sends after that is not read, so no reply is owed for it.
+     */
+    BOUNDARY,
+    /** Connections are served until their clients close them, or until {@code shutdownTimeoutSeconds}. */
+    WAIT
+  }
+
+  /** Whether the server speaks first: the {@code greeting} key. */
+  public enum Greeting {
+    OFF,
+    /** One JSON line about the connection (node, addresses, PROXY, TLS), framed like a reply, before any echo. */
+    INFO
+  }
 
   /** Plain text or JSON log lines: the {@code logFormat} key. */
   public enum LogFormat {

@@ -29,7 +29,9 @@ public final class TlsSettings {
       .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
       .setClientAuth(ClientAuth.valueOf(tls.clientAuth().name()))
       .setSslHandshakeTimeout(tls.handshakeTimeoutSeconds())
-      .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS);
+      .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)
+      // Keeps the name the client asked for (SNI), for the info line; with one certificate every name gets it.
+      .setSni(true);
     if (!tls.clientCaPath().isEmpty()) {
       requireFile("tls.clientCaPath", tls.clientCaPath());
       options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaPath()));
@@ -44,7 +46,8 @@ public final class TlsSettings {
       .setTrustOptions(ssl.getTrustOptions())
       .setClientAuth(ssl.getClientAuth())
       .setSslHandshakeTimeout(ssl.getSslHandshakeTimeout())
-      .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit());
+      .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit())
+      .setSni(ssl.isSni());
   }
 
   /** TLS for a client of echoloop: trusting {@code tls.trustPath}, the JDK's CAs, or, when asked, anything. */

@@ -14,7 +14,8 @@ import io.vertx.core.net.impl.ShutdownEvent;
  * shutdown deadline waits for queued replies to be written first; neither tells the client that replies were lost. So
  * idle events and exceptions stop here. Vert.x's {@code ShutdownEvent} (an internal class of Vert.x 5.0.7, sent by
  * {@code NetServer.shutdown} to every connection, even with a timeout of 0 when {@code shutdownHandler} is not called)
- * goes on to Vert.x, and its deadline comes back here as a signal, scheduled ahead of Vert.x's own close.
+ * goes on to Vert.x; it comes back here as a signal at once, for a drain at message boundaries, and its deadline as
+ * another, scheduled ahead of Vert.x's own close.
  */
 final class ConnectionSignals extends ChannelInboundHandlerAdapter {
 
@@ -26,6 +27,7 @@ final class ConnectionSignals extends ChannelInboundHandlerAdapter {
       signal(ctx, Signal.IDLE_TIMEOUT);
       return;
     } else if (event instanceof ShutdownEvent shutdown) {
+      signal(ctx, Signal.SHUTDOWN);
       ctx.executor().schedule(() -> signal(ctx, Signal.SHUTDOWN_DEADLINE), shutdown.timeout(), shutdown.timeUnit());
     }
     ctx.fireUserEventTriggered(event);

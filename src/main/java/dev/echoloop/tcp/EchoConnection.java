@@ -13,12 +13,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,15 +59,22 @@ final class EchoConnection {
   private final int maxFrameBytes;
   private final ByteBuf replyPrefix;
   private final EchoMetrics metrics;
-  private final boolean logAccess;
+  private final EchoConfig config;
   private final long openedNanos = System.nanoTime();
   private long bytesIn;
+  /** Bytes read after the lingering close began, and discarded: no reply is owed for them. */
+  private long bytesDiscarded;
   /** Reply and error bytes handed to {@link #write}. */
   private long bytesQueued;
   /** Of those, the bytes Netty has written to the socket. */
   private long bytesWritten;
   private long messages;
-  /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
+  /** The last write handed to Vert.x; writes complete in order, so once it has, all have. */
+  private Future<Void> lastWrite = Future.succeededFuture();
+  /** A graceful shutdown began and {@code drain} is {@code boundary}: close at the next message boundary. */
+  private boolean draining;
+  /** The lingering close began: nothing more is answered. */
+  private boolean lingering;  /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
   private String endReason = CLIENT_CLOSED;
 
   /**
@@ -77,7 +87,7 @@ final class EchoConnection {
     this.maxFrameBytes = config.maxFrameBytes();
     this.replyPrefix = replyPrefix;
     this.metrics = metrics;
-    this.logAccess = config.accessLog();
+    this.config = config;
   }
 
   /**
@@ -95,7 +105,9 @@ final class EchoConnection {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object message) {
         // Counted before the decoder, which drops delimiters and headers: the access log's in= is what the client sent.
-        if (message instanceof ByteBuf data) {
+        if (message instanceof ByteBuf data && lingering) {
+          bytesDiscarded += data.readableBytes();
+        } else if (message instanceof ByteBuf data) {
           bytesIn += data.readableBytes();
           metrics.received(data.readableBytes());
         }
@@ -105,28 +117,42 @@ final class EchoConnection {
     format.addDecoder(channel.pipeline(), "echoloop-signals", maxFrameBytes);
     socket.messageHandler(this::received);
     socket.closeHandler(closed -> {
-      if (logAccess) {
+      if (config.accessLog()) {
         // client: who the balancer says connected (PROXY header), peer: who did (the balancer); equal without PROXY.
-        accessLog.info("client={} peer={} loop={} in={} out={} messages={} duration_ms={} end=\"{}\"",
+        accessLog.info("client={} peer={} loop={} in={} out={} messages={} discarded={} duration_ms={} end=\"{}\"",
           socket.remoteAddress(), socket.remoteAddress(true),
-          Thread.currentThread().getName(), bytesIn, bytesQueued, messages,
+          Thread.currentThread().getName(), bytesIn, bytesQueued, messages, bytesDiscarded,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos), endReason);
       }
       onClosed.run();
     });
+    if (config.greeting() == EchoConfig.Greeting.INFO) {
+      // Here the connection is established: the PROXY header read, the TLS handshake done, so their details exist.
+      JsonObject info = ConnectionInfo.of(socket, config.nodeName(), Thread.currentThread().getName(),
+        config.proxyProtocol(), Instant.now());
+      write(((BufferInternal) format.line(info.encode())).getByteBuf());
+    }
   }
 
   /** Everything the pipeline delivers: a record (a read, with {@code raw}), a framing error, or a signal. */
   private void received(Object message) {
     if (message instanceof ByteBuf record) {
+      if (lingering) {
+        record.release();
+        return;
+      }
       reply(record);
-      if (socket.writeQueueFull()) {
+      if (draining && atMessageBoundary()) {
+        closeLingering("drained");
+      } else if (socket.writeQueueFull()) {
         // The client is not reading its replies fast enough: stop reading its requests until they drain.
         setReading(false);
         socket.drainHandler(drained -> setReading(true));
       }
     } else if (message instanceof FrameError error) {
-      reject(error);
+      if (!lingering) {
+        reject(error);
+      }
     } else if (message instanceof Signal signal) {
       handle(signal);
     } else {
@@ -157,7 +183,8 @@ final class EchoConnection {
   private void write(ByteBuf data) {
     int length = data.readableBytes();
     bytesQueued += length;
-    socket.writeMessage(data).onComplete(written -> {
+    lastWrite = socket.writeMessage(data);
+    lastWrite.onComplete(written -> {
       if (written.succeeded()) {
         bytesWritten += length;
       } else if (data.refCnt() > 0) {
@@ -167,19 +194,26 @@ final class EchoConnection {
     });
   }
 
-  /** The stream broke the framing: answer with the error line, read nothing more, close once the replies are out. */
+  /** The stream broke the framing: answer with the error line, answer nothing more, close once the replies are out. */
   private void reject(FrameError error) {
     endReason = error.message();
     metrics.rejected(error.kind() == FrameError.Kind.TOO_LONG ? Rejection.FRAME_TOO_LONG : Rejection.INVALID_FRAME);
-    setReading(false);
     write(((BufferInternal) format.errorMessage(error.message())).getByteBuf());
-    socket.close();
+    closeLingering(error.message());
   }
 
   private void handle(Signal signal) {
     switch (signal.kind()) {
       // Everything the client sent before has been answered by now; the close follows the last reply.
       case END_OF_INPUT -> socket.close();
+      case SHUTDOWN -> {
+        if (config.drain() == EchoConfig.Drain.BOUNDARY) {
+          draining = true;
+          if (atMessageBoundary()) {
+            closeLingering("drained");
+          }
+        }
+      }
       case IDLE_TIMEOUT -> {
         metrics.rejected(Rejection.IDLE_TIMEOUT);
         end("idle timeout", Abort.IDLE_TIMEOUT);
@@ -190,6 +224,32 @@ final class EchoConnection {
         end("failed: " + signal.failure(), Abort.FAILED);
       }
     }
+  }
+
+  /**
+   * Every record read has been answered and no part of the next one is buffered: in {@code raw} framing, where each
+   * read is one record, always between reads.
+   */
+  private boolean atMessageBoundary() {
+    return WireFormat.bufferedBytes(vertxHandler.pipeline()) == 0;
+  }
+
+  /**
+   * Ends the connection after the replies written so far with a {@link LingeringClose}; what the client sends from now
+   * on is read and discarded, never answered. A reply is owed only for a request read before this.
+   */
+  private void closeLingering(String reason) {
+    if (lingering) {
+      return;
+    }
+    lingering = true;
+    endReason = reason;
+    // Nothing needs reading until the replies are out; the lingering close reads again, to discard, after its FIN.
+    setReading(false);
+    // Vert.x flushes a write made during a read at the read's end; an error from the decoder's last call at half-close
+    // has no read end to come, and its write would wait for ever.
+    vertxHandler.flush();
+    LingeringClose.after(socket, lastWrite);
   }
 
   /**

@@ -12,6 +12,8 @@ record Signal(Kind kind, Throwable failure) {
   enum Kind {
     /** The client shut its output (half-close); every record it sent before has been delivered. */
     END_OF_INPUT,
+    /** A graceful shutdown began ({@code NetServer.shutdown}): with {@code drain: boundary}, the connection ends. */
+    SHUTDOWN,
     /** Nothing was received for {@code idleTimeoutSeconds}. */
     IDLE_TIMEOUT,
     /** A graceful shutdown's {@code shutdownTimeoutSeconds} have passed and the connection is still open. */
@@ -21,6 +23,7 @@ record Signal(Kind kind, Throwable failure) {
   }
 
   static final Signal END_OF_INPUT = new Signal(Kind.END_OF_INPUT, null);
+  static final Signal SHUTDOWN = new Signal(Kind.SHUTDOWN, null);
   static final Signal IDLE_TIMEOUT = new Signal(Kind.IDLE_TIMEOUT, null);
   static final Signal SHUTDOWN_DEADLINE = new Signal(Kind.SHUTDOWN_DEADLINE, null);
 

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -174,11 +175,12 @@ public final class TcpServerVerticle extends VerticleBase {
     if (!group.tryOpen(config.maxConnections())) {
       log.debug("refused connection from {}: {} connections open", socket.remoteAddress(), config.maxConnections());
       metrics.rejected(Rejection.BUSY);
-      socket.write(busyMessage);
-      socket.close();
+      // What the client already sent is read and dropped, so that the close does not reset the ERR line away.
+      socket.handler(discarded -> { });
+      LingeringClose.after((NetSocketInternal) socket, socket.write(busyMessage));
       if (config.accessLog()) {
         // Every connection leaves its access-log line, a refused one too, in the format EchoConnection writes.
-        accessLog.info("client={} peer={} loop={} in=0 out={} messages=0 duration_ms=0 end=\"{}\"",
+        accessLog.info("client={} peer={} loop={} in=0 out={} messages=0 discarded=0 duration_ms=0 end=\"{}\"",
           socket.remoteAddress(), socket.remoteAddress(true), Thread.currentThread().getName(), busyMessage.length(), BUSY);
       }
       return;

@@ -51,6 +51,7 @@ class OperationsTest {
   void deployServerWithAdmin() throws Exception {
     vertx = Vertx.builder().with(Metrics.enable(new VertxOptions())).build();
     EchoConfig config = TestConfigs.loopback(2).with("framing", "line").with("shutdownTimeoutSeconds", 30)
+      .with("drain", "wait")
       .with("accessLog", true)
       .with("admin", new JsonObject().put("port", 0));
     server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
@@ -112,7 +113,7 @@ class OperationsTest {
       }
       await().untilAsserted(() -> assertThat(lines.list).hasSize(1));
       assertThat(lines.list.get(0).getFormattedMessage())
-        .matches("client=127\\.0\\.0\\.1:\\d+ peer=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=8 out=\\d+ messages=2 "
+        .matches("client=127\\.0\\.0\\.1:\\d+ peer=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=8 out=\\d+ messages=2 discarded=0 "
           + "duration_ms=\\d+ end=\"client closed\"")
         .doesNotContain("one", "two");
     } finally {

@@ -27,7 +27,7 @@ class GracefulShutdownTest {
   @Test
   void connectedClientIsStillServedDuringUndeployAndNewConnectionsAreRefusedAfter(Vertx vertx, VertxTestContext ctx) {
     // Long enough that finishing early proves the undeploy waited for the client, not for the timeout.
-    EchoConfig patient = TestConfigs.loopback(2).with("shutdownTimeoutSeconds", 30);
+    EchoConfig patient = TestConfigs.loopback(2).with("shutdownTimeoutSeconds", 30).with("drain", "wait");
     NetClient client = vertx.createNetClient();
     Checkpoint servedDuringShutdown = ctx.checkpoint();
     Checkpoint refusedAfter = ctx.checkpoint();

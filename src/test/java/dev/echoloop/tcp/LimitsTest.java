@@ -55,7 +55,7 @@ class LimitsTest {
       }
       await().untilAsserted(() -> assertThat(access.messages(Level.INFO)).isNotEmpty());
       assertThat(access.messages(Level.INFO)).singleElement().asString()
-        .matches("client=127\\.0\\.0\\.1:\\d+ peer=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=0 out=16 messages=0 duration_ms=0 "
+        .matches("client=127\\.0\\.0\\.1:\\d+ peer=127\\.0\\.0\\.1:\\d+ loop=vert\\.x-eventloop-thread-\\d+ in=0 out=16 messages=0 discarded=0 duration_ms=0 "
           + "end=\"ERR server busy\"");
     }
   }

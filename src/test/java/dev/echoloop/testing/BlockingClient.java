@@ -90,6 +90,11 @@ public final class BlockingClient implements AutoCloseable {
     return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
   }
 
+  /** This client's own port, as the server sees it without a PROXY header. */
+  public int localPort() {
+    return socket.getLocalPort();
+  }
+
   /** Shuts this side's output, so the server reads end of input while the connection stays open for replies. */
   public void halfClose() throws IOException {
     socket.shutdownOutput();

@@ -15,7 +15,7 @@ import java.util.List;
  * one costs nothing. Netty reads a 4-byte length as unsigned; echoloop's protocol says signed, so a negative length is
  * an error of its own ({@code ERR invalid frame length -5}), not a frame too long.
  */
-final class LengthDecoder extends LengthFieldBasedFrameDecoder {
+final class LengthDecoder extends LengthFieldBasedFrameDecoder implements PartialRecord {
 
   static final int HEADER_BYTES = 4;
 
@@ -39,5 +39,10 @@ final class LengthDecoder extends LengthFieldBasedFrameDecoder {
     if (in.isReadable() && ctx.channel().isActive()) {
       throw new FrameException(FrameError.incomplete(in.readableBytes()));
     }
+  }
+
+  @Override
+  public int bufferedBytes() {
+    return actualReadableBytes();
   }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code TooLongFrameException} as soon as it passes the limit, with or without its delimiter in the same read, and is
  * never buffered whole (unlike Vert.x's {@code RecordParser.maxRecordSize}, which checks only what is left over).
  */
-final class LineDecoder extends DelimiterBasedFrameDecoder {
+final class LineDecoder extends DelimiterBasedFrameDecoder implements PartialRecord {
 
   /** Shared by every decoder, which only reads it; nobody may release it. */
   private static final ByteBuf NEWLINE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[] {'\n'}));
@@ -34,5 +34,10 @@ final class LineDecoder extends DelimiterBasedFrameDecoder {
     if (in.isReadable() && ctx.channel().isActive()) {
       out.add(in.readRetainedSlice(in.readableBytes()));
     }
+  }
+
+  @Override
+  public int bufferedBytes() {
+    return actualReadableBytes();
   }
 }

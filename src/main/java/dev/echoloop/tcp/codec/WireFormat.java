@@ -55,6 +55,14 @@ public enum WireFormat {
     }
   }
 
+  /**
+   * Bytes the decoder in {@code pipeline} holds that are not yet a delivered record; 0 with {@code raw}, where each
+   * read is one record, and after a framing error, which removes the decoder.
+   */
+  public static int bufferedBytes(ChannelPipeline pipeline) {
+    return pipeline.get(DECODER) instanceof PartialRecord decoder ? decoder.bufferedBytes() : 0;
+  }
+
   /** What goes before a reply of {@code replyLength} bytes, a pooled direct buffer the write releases; or null. */
   public ByteBuf header(ByteBufAllocator allocator, int replyLength) {
     return this == LENGTH ? allocator.directBuffer(LengthDecoder.HEADER_BYTES).writeInt(replyLength) : null;
@@ -67,7 +75,15 @@ public enum WireFormat {
 
   /** A one-line error in this framing: length-prefixed for {@code length}, newline-terminated otherwise. */
   public Buffer errorMessage(String error) {
-    byte[] text = error.getBytes(StandardCharsets.UTF_8);
+    return line(error);
+  }
+
+  /**
+   * One line of text the server sends of its own (an error, the info line), framed like a reply: length-prefixed for
+   * {@code length}, newline-terminated otherwise.
+   */
+  public Buffer line(String line) {
+    byte[] text = line.getBytes(StandardCharsets.UTF_8);
     return this == LENGTH
       ? Buffer.buffer(LengthDecoder.HEADER_BYTES + text.length).appendInt(text.length).appendBytes(text)
       : Buffer.buffer(text.length + 1).appendBytes(text).appendByte((byte) '\n');
