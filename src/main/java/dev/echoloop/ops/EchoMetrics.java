@@ -32,6 +32,7 @@ public final class EchoMetrics {
   private final Counter replies;
   private final Counter bytesReceived;
   private final Counter bytesSent;
+  private final Counter drained;
   private final Map<Rejection, Counter> rejections = new EnumMap<>(Rejection.class);
   private final Map<Abort, Counter> aborts = new EnumMap<>(Abort.class);
   private final Counter unsentBytes;
@@ -61,6 +62,9 @@ public final class EchoMetrics {
     }
     unsentBytes = Counter.builder("echoloop.replies.unsent").baseUnit("bytes")
       .description("reply bytes dropped when a connection was reset").tag("event_loop", eventLoop).register(registry);
+    drained = Counter.builder("echoloop.connections.drained")
+      .description("connections closed at a message boundary in a graceful shutdown").tag("event_loop", eventLoop)
+      .register(registry);
   }
 
   public void connectionOpened() {
@@ -86,6 +90,11 @@ public final class EchoMetrics {
 
   public void rejected(Rejection reason) {
     rejections.get(reason).increment();
+  }
+
+  /** A graceful shutdown closed a connection right after a complete reply ({@code drain: boundary}). */
+  public void drained() {
+    drained.increment();
   }
 
   /** A connection was reset with {@code unsentBytes} (bytes) of replies and errors still queued for it. */

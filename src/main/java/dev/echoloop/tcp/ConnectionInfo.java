@@ -41,7 +41,11 @@ final class ConnectionInfo {
       .put("connectedAt", connectedAt.toString());
   }
 
-  /** The header's addresses; when they are the socket's own, the header named none (LOCAL, UNKNOWN). */
+  /**
+   * The header's addresses. Vert.x hands them over only as the socket's remote and local address (its channel
+   * attributes are read once and cleared), so a header is known to have named addresses when they differ from the
+   * socket's own; when they are the same, the header named none (LOCAL, UNKNOWN), or named exactly these.
+   */
   private static JsonObject proxy(NetSocket socket, SocketAddress client, SocketAddress peer) {
     SocketAddress reached = socket.localAddress();
     boolean fromHeader = !client.equals(peer) || !reached.equals(socket.localAddress(true));

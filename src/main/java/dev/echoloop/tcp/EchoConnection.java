@@ -143,7 +143,7 @@ final class EchoConnection {
       }
       reply(record);
       if (draining && atMessageBoundary()) {
-        closeLingering("drained");
+        closeDrained();
       } else if (socket.writeQueueFull()) {
         // The client is not reading its replies fast enough: stop reading its requests until they drain.
         setReading(false);
@@ -210,7 +210,7 @@ final class EchoConnection {
         if (config.drain() == EchoConfig.Drain.BOUNDARY) {
           draining = true;
           if (atMessageBoundary()) {
-            closeLingering("drained");
+            closeDrained();
           }
         }
       }
@@ -232,6 +232,11 @@ final class EchoConnection {
    */
   private boolean atMessageBoundary() {
     return WireFormat.bufferedBytes(vertxHandler.pipeline()) == 0;
+  }
+
+  private void closeDrained() {
+    metrics.drained();
+    closeLingering("drained");
   }
 
   /**

@@ -109,6 +109,19 @@ class GreetingTest {
   }
 
   @Test
+  void aHealthCheckHeaderShowsAsAProxyWithoutAddresses(Vertx vertx) throws Exception {
+    EchoConfig config = TestConfigs.loopback(1).with("framing", "line").with("greeting", "info")
+      .with("proxyProtocol", true);
+    int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
+
+    try (BlockingClient client = new BlockingClient(port)) {
+      JsonObject info = new JsonObject(client.send("PROXY UNKNOWN\r\n").readLine());
+      assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject().putNull("source").putNull("destination"));
+      assertThat(info.getString("client")).isEqualTo("127.0.0.1:" + client.localPort());
+    }
+  }
+
+  @Test
   void aLengthFramedServerSendsItLengthPrefixed(Vertx vertx) throws Exception {
     EchoConfig config = TestConfigs.loopback(1).with("framing", "length").with("greeting", "info");
     int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
