@@ -5,6 +5,7 @@ import dev.echoloop.client.ClientVerticle;
 import dev.echoloop.config.ConfigLoader;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
+import dev.echoloop.ops.NeverBlockingAppender;
 import dev.echoloop.tcp.TcpServerDeployment;
 
 import io.vertx.core.Vertx;
@@ -26,7 +27,10 @@ public final class Demo {
   }
 
   public static void main(String[] args) {
-    System.exit(run(ConfigLoader.forProcess()));
+    int exitCode = run(ConfigLoader.forProcess());
+    // Logging goes through a queue whose worker is a daemon thread, which the exit would stop with lines still queued.
+    NeverBlockingAppender.flushAndStop();
+    System.exit(exitCode);
   }
 
   static int run(ConfigLoader configLoader) {

@@ -11,6 +11,7 @@ import dev.echoloop.ops.AdminVerticle;
 
 import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.LogFormats;
+import dev.echoloop.ops.NeverBlockingAppender;
 import dev.echoloop.ops.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -46,8 +47,9 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   private Transport transport;
   private volatile boolean serving;
 
+  /** Exits with the launcher's code itself on a failed start, after the log line that says why is written out. */
   public EcholoopApplication(String[] args) {
-    super(args);
+    super(args, null, true, false);
     this.instancesOnCommandLine = Arrays.stream(args)
       .map(arg -> arg.toLowerCase(Locale.ROOT))
       .anyMatch(arg -> arg.matches("--?instances(=.*)?"));
@@ -57,7 +59,11 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     if (args.length > 0 && args[0].equals("demo")) {
       Demo.main(Arrays.copyOfRange(args, 1, args.length));
     } else {
-      new EcholoopApplication(args).launch();
+      int exitCode = new EcholoopApplication(args).launch();
+      if (exitCode != 0) {
+        NeverBlockingAppender.flushAndStop();
+        System.exit(exitCode);
+      }
     }
   }
 
@@ -137,6 +143,10 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   public void afterVertxStopped(HookContext context) {
     if (serving) {
       log.info("echoloop stopped");
+    }
+    // Logging goes through a queue whose worker is a daemon thread; halt and exit would drop what it still holds.
+    NeverBlockingAppender.flushAndStop();
+    if (serving) {
       System.out.flush();
       Runtime.getRuntime().halt(0);
     }

@@ -86,6 +86,7 @@ public final class AdminVerticle extends VerticleBase {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     // The registry Vert.x fills; PrometheusScrapingHandler.create() without it would serve a new, empty one.
     if (registry instanceof PrometheusMeterRegistry prometheus) {
+      NeverBlockingAppender.registerDropCounter(prometheus);
       return PrometheusScrapingHandler.create(prometheus);
     }
     return request -> respond(request, 503, new JsonObject().put("error", "metrics are not enabled"));

@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogFormats {
 
+  /** As {@code conf/logback.xml} sets them for the text lines. */
+  private static final int QUEUE_SIZE = 1024;
+  private static final int MAX_FLUSH_MILLIS = 1000;
+
   private LogFormats() {
   }
 
@@ -26,8 +30,16 @@ public final class LogFormats {
     json.setContext(context);
     json.setEncoder(encoder);
     json.start();
+    // Behind the same bounded, never-blocking queue as the text lines: JSON goes to the same stdout that can stall.
+    NeverBlockingAppender async = new NeverBlockingAppender();
+    async.setName("ASYNC");
+    async.setContext(context);
+    async.setQueueSize(QUEUE_SIZE);
+    async.setMaxFlushTime(MAX_FLUSH_MILLIS);
+    async.addAppender(json);
+    async.start();
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.detachAndStopAllAppenders();
-    root.addAppender(json);
+    root.addAppender(async);
   }
 }

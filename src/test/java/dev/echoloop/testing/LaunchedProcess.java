@@ -18,6 +18,8 @@ public final class LaunchedProcess implements AutoCloseable {
   private final Process process;
   private final List<String> lines = new ArrayList<>();
   private final Thread reader;
+  /** While true, nobody reads the process's output: its pipe fills up, as behind a stalled log shipper. */
+  private boolean paused;
 
   private LaunchedProcess(Process process) {
     this.process = process;
@@ -96,6 +98,20 @@ public final class LaunchedProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
+  /** Stops reading the process's output, so that once the pipe's buffer (64 KiB on Linux) is full its writes block. */
+  public void pauseOutput() {
+    synchronized (lines) {
+      paused = true;
+    }
+  }
+
+  public void resumeOutput() {
+    synchronized (lines) {
+      paused = false;
+      lines.notifyAll();
+    }
+  }
+
   public List<String> output() {
     synchronized (lines) {
       return List.copyOf(lines);
@@ -113,8 +129,13 @@ public final class LaunchedProcess implements AutoCloseable {
         synchronized (lines) {
           lines.add(line);
           lines.notifyAll();
+          while (paused) {
+            lines.wait();
+          }
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       // The process was killed while we read: its output simply ends here.
     }

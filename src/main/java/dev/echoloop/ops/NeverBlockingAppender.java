@@ -1,0 +1,120 @@
+package dev.echoloop.ops;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.LoggerFactory;
+
+import java.util.Iterator;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Logback's {@link AsyncAppender} with {@code neverBlock}, made visible: a logging call only puts the event in a bounded
+ * queue, and when the output behind it is stuck (a pipe nobody reads, a stalled journald, a paused terminal) and the
+ * queue is full, the event is dropped and counted instead of blocking the thread, which is usually an event loop.
+ *
+ * <p>Logback's own policy stays: once the queue is 80 % full (its {@code discardingThreshold}), TRACE to INFO events are
+ * dropped first to keep room for warnings and errors. Every drop, of either kind, is counted; the count is served as
+ * {@code echoloop_log_dropped_total}, and once the queue has drained, one WARN line on {@value #REPORT_LOGGER} says how
+ * many lines were dropped since the previous such line. Configure it in {@code logback.xml} like an {@code AsyncAppender}.
+ */
+public final class NeverBlockingAppender extends AsyncAppender {
+
+  /** The logger of the line that reports drops. */
+  public static final String REPORT_LOGGER = "echoloop.log";
+
+  private static final long REPORT_CHECK_MILLIS = 1000;
+
+  private final LongAdder dropped = new LongAdder();
+  /** Drops already reported; only the report task writes it. */
+  private long reported;
+  private ScheduledFuture<?> reportTask;
+
+  public NeverBlockingAppender() {
+    setNeverBlock(true);
+  }
+
+  @Override
+  public void start() {
+    setNeverBlock(true);
+    super.start();
+    if (isStarted()) {
+      reportTask = getContext().getScheduledExecutorService()
+        .scheduleWithFixedDelay(this::reportDrops, REPORT_CHECK_MILLIS, REPORT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+      getContext().addScheduledFuture(reportTask);
+    }
+  }
+
+  @Override
+  public void stop() {
+    if (reportTask != null) {
+      reportTask.cancel(false);
+    }
+    super.stop();
+  }
+
+  /** Lines dropped since start because the output did not keep up. */
+  public long droppedCount() {
+    return dropped.sum();
+  }
+
+  /** Called only when the queue is past the discarding threshold: true drops the event. */
+  @Override
+  protected boolean isDiscardable(ILoggingEvent event) {
+    boolean discard = super.isDiscardable(event);
+    if (discard) {
+      dropped.increment();
+    }
+    return discard;
+  }
+
+  /**
+   * {@code AsyncAppender} ignores whether its non-blocking {@code offer} succeeded, so the check for room is made here.
+   * It is exact under this lock, because only appending takes room from the queue; the lock is held for an offer.
+   */
+  @Override
+  protected synchronized void append(ILoggingEvent event) {
+    if (getRemainingCapacity() == 0) {
+      dropped.increment();
+      return;
+    }
+    super.append(event);
+  }
+
+  private void reportDrops() {
+    long total = dropped.sum();
+    if (total > reported && getNumberOfElementsInQueue() == 0) {
+      long since = total - reported;
+      reported = total;
+      ((LoggerContext) getContext()).getLogger(REPORT_LOGGER).warn(
+        "{} log lines dropped because the log output was not keeping up (echoloop_log_dropped_total {})", since, total);
+    }
+  }
+
+  /** Serves the drop count of every such appender on the root logger as {@code echoloop_log_dropped_total}. */
+  public static void registerDropCounter(MeterRegistry registry) {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    for (Iterator<Appender<ILoggingEvent>> appenders = root.iteratorForAppenders(); appenders.hasNext(); ) {
+      if (appenders.next() instanceof NeverBlockingAppender appender) {
+        FunctionCounter.builder("echoloop.log.dropped", appender, NeverBlockingAppender::droppedCount)
+          .description("log lines dropped because the log output did not keep up")
+          .tag("appender", appender.getName())
+          .register(registry);
+      }
+    }
+  }
+
+  /**
+   * Writes out what the queues still hold, for at most their {@code maxFlushTime} each, and stops logging. Call it just
+   * before the JVM exits: the queue's worker is a daemon thread, which an exit would stop with lines still queued.
+   */
+  public static void flushAndStop() {
+    ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+  }
+}
