@@ -181,6 +181,9 @@ final class ConfigSchema {
       return "true or false";
     }
     if (types.contains("string")) {
+      if (schema.containsKey("pattern")) {
+        return "a string matching " + schema.getString("pattern");
+      }
       return schema.getInteger("minLength", 0) > 0 ? "a non-empty string" : "a string";
     }
     if (types.contains("array")) {

@@ -9,8 +9,13 @@ import io.vertx.core.net.ServerSSLOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** Turns {@link TlsConfig} into Vert.x's TLS options, for the server and for echoloop's own clients. */
@@ -21,17 +26,26 @@ public final class TlsSettings {
   private TlsSettings() {
   }
 
-  /** The server's certificate, key and client-certificate policy; read from the files each time it is called. */
+  /**
+   * The server's certificate, key, client-certificate policy, protocols and cipher suites. Blocking: it checks that the
+   * files are there (Vert.x reads them later, on a worker thread) and loads the JDK's TLS provider, so call it off the
+   * event loops.
+   *
+   * @throws InvalidConfigException when a file is missing or unreadable, or this JVM does not support a cipher suite
+   */
   public static ServerSSLOptions server(TlsConfig tls) {
     requireFile("tls.certPath", tls.certPath());
     requireFile("tls.keyPath", tls.keyPath());
+    requireSupported(tls.cipherSuites());
     ServerSSLOptions options = new ServerSSLOptions()
       .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
       .setClientAuth(ClientAuth.valueOf(tls.clientAuth().name()))
       .setSslHandshakeTimeout(tls.handshakeTimeoutSeconds())
       .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)
       // Keeps the name the client asked for (SNI), for the info line; with one certificate every name gets it.
-      .setSni(true);
+      .setSni(true)
+      .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()));
+    tls.cipherSuites().forEach(options::addEnabledCipherSuite);
     if (!tls.clientCaPath().isEmpty()) {
       requireFile("tls.clientCaPath", tls.clientCaPath());
       options.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaPath()));
@@ -39,9 +53,12 @@ public final class TlsSettings {
     return options;
   }
 
+  /** {@link #server} applied to a server's options; blocking in the same way. */
   public static NetServerOptions applyTo(NetServerOptions options, TlsConfig tls) {
     ServerSSLOptions ssl = server(tls);
+    ssl.getEnabledCipherSuites().forEach(options::addEnabledCipherSuite);
     return options.setSsl(true)
+      .setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols())
       .setKeyCertOptions(ssl.getKeyCertOptions())
       .setTrustOptions(ssl.getTrustOptions())
       .setClientAuth(ssl.getClientAuth())
@@ -62,6 +79,22 @@ public final class TlsSettings {
       options.setTrustOptions(new PemTrustOptions().addCertPath(tls.trustPath()));
     }
     return options.setHostnameVerificationAlgorithm("HTTPS");
+  }
+
+  /** The JDK silently ignores a suite it does not know; an operator's typo should stop the start instead. */
+  private static void requireSupported(List<String> cipherSuites) {
+    Set<String> supported;
+    try {
+      supported = Set.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no default TLS provider", e);
+    }
+    for (String suite : cipherSuites) {
+      if (!supported.contains(suite)) {
+        throw new InvalidConfigException("invalid configuration: tls.cipherSuites has \"" + suite
+          + "\", which this JVM does not support");
+      }
+    }
   }
 
   private static void requireFile(String key, String path) {

@@ -1,5 +1,6 @@
 package dev.echoloop.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -38,5 +39,32 @@ class EchoConfigTest {
     assertThatThrownBy(() -> EchoConfig.fromJson(new JsonObject().put("tls", 5)))
       .isInstanceOf(InvalidConfigException.class)
       .hasMessage("invalid configuration: tls=5 (expected an object of keys)");
+  }
+
+  @Test
+  void tlsDefaultsToMozillasIntermediateProfileWithEcdheOnly() {
+    TlsConfig tls = EchoConfig.defaults().tls();
+    assertThat(tls.protocols()).containsExactly("TLSv1.2", "TLSv1.3");
+    assertThat(tls.cipherSuites()).hasSize(9)
+      .allMatch(suite -> TlsConfig.isTls13Suite(suite) || suite.startsWith("TLS_ECDHE_"))
+      .allMatch(suite -> suite.contains("_GCM_") || suite.contains("_CHACHA20_POLY1305_"));
+  }
+
+  @Test
+  void refusesTlsVersionsAndSuiteNamesOutsideTheSchemaWithOneLine() {
+    assertThatThrownBy(() -> EchoConfig.defaults().with("tls.protocols", new JsonArray().add("TLSv1.1")))
+      .hasMessage("invalid configuration: tls.protocols=[\"TLSv1.1\"] (expected a list of one of TLSv1.2, TLSv1.3)");
+    // OpenSSL's names are not the JDK's: the message says which spelling is expected.
+    assertThatThrownBy(() -> EchoConfig.defaults().with("tls.cipherSuites", new JsonArray().add("AES128-SHA")))
+      .hasMessageStartingWith("invalid configuration: tls.cipherSuites=[\"AES128-SHA\"] (expected a list of string matching ^TLS_");
+  }
+
+  @Test
+  void refusesCipherSuitesThatFitNoneOfTheProtocols() {
+    assertThatThrownBy(() -> EchoConfig.defaults().with("tls", new JsonObject()
+      .put("protocols", new JsonArray().add("TLSv1.3"))
+      .put("cipherSuites", new JsonArray().add("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"))))
+      .isInstanceOf(InvalidConfigException.class)
+      .hasMessageContaining("has no suite for tls.protocols=[TLSv1.3]");
   }
 }

@@ -16,6 +16,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
@@ -212,6 +214,44 @@ class TlsTest {
   }
 
   @Test
+  void legacyTls12SuitesAreRefusedWhileModernClientsConnect(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none").with("idleTimeoutSeconds", 1);
+    int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
+    // CBC with SHA-1 MACs: outside Mozilla's intermediate profile although its key exchange is ECDHE.
+    assertThat(sClientExchange(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA")).isEmpty();
+    assertThat(sClientExchange(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")).isPresent();
+    assertThat(sClientExchange(port, "-tls1_3")).isPresent();
+  }
+
+  @Test
+  void rsaKeyExchangeWithoutForwardSecrecyIsRefused(Vertx vertx) throws Exception {
+    List<Path> rsa = certs.rsaServer();
+    EchoConfig config = tlsConfig("none").with("idleTimeoutSeconds", 1)
+      .with("tls.certPath", rsa.get(0).toString()).with("tls.keyPath", rsa.get(1).toString());
+    int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
+    // The reproduction: TLS_RSA_WITH_AES_128_CBC_SHA over TLS 1.2.
+    assertThat(sClientExchange(port, "-tls1_2", "-cipher", "AES128-SHA")).isEmpty();
+    assertThat(sClientExchange(port, "-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384")).isPresent();
+  }
+
+  @Test
+  void protocolsKeyLimitsTheServerToTls13(Vertx vertx) throws Exception {
+    EchoConfig config = tlsConfig("none").with("idleTimeoutSeconds", 1).with("tls.protocols", new JsonArray().add("TLSv1.3"));
+    int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
+    assertThat(sClientExchange(port, "-tls1_2")).isEmpty();
+    assertThat(sClientExchange(port, "-tls1_3")).isPresent();
+  }
+
+  @Test
+  void aCipherSuiteThisJvmDoesNotKnowStopsTheStartWithOneLineNamingIt(Vertx vertx) {
+    EchoConfig config = tlsConfig("none").with("tls.cipherSuites",
+      new JsonArray().add("TLS_AES_128_GCM_SHA256").add("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA257"));
+    assertThatThrownBy(() -> TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS))
+      .hasMessage("invalid configuration: tls.cipherSuites has \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA257\", which this JVM"
+        + " does not support");
+  }
+
+  @Test
   void loadGeneratorSpeaksTls(Vertx vertx) throws Exception {
     TcpServerDeployment server = TcpServerDeployment.deploy(vertx, tlsConfig("none")).await(10, TimeUnit.SECONDS);
     int exit = LoadGenerator.commandLine().execute("--mode", "rr", "--port", String.valueOf(server.port()),
@@ -226,6 +266,21 @@ class TlsTest {
     certs.renewServer("renewed");
     vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null);
     await().untilAsserted(() -> assertThat(serverCommonName(vertx, server.port())).isEqualTo("CN=renewed"));
+  }
+
+  /**
+   * One exchange through {@code openssl s_client} with the given options; the reply, or empty when the handshake was
+   * refused. The server's idle timeout ends a session that succeeded.
+   */
+  private Optional<String> sClientExchange(int port, String... options) throws Exception {
+    String command = "printf 'probe' | openssl s_client -connect 127.0.0.1:" + port + " -CAfile " + certs.ca
+      + " -verify_return_error -ign_eof -quiet " + String.join(" ", options);
+    try (LaunchedProcess sClient = LaunchedProcess.start(Map.of(), List.of("sh", "-c", command))) {
+      int exit = sClient.awaitExit(30);
+      Optional<String> reply = sClient.output().stream().filter(line -> line.endsWith(": probe")).findFirst();
+      assertThat(reply.isPresent()).as("exit %d with a reply; output: %s", exit, sClient.output()).isEqualTo(exit == 0);
+      return reply;
+    }
   }
 
   /** Deploys {@code instances} server instances whose certificate watcher checks the files every {@code checkMillis}. */

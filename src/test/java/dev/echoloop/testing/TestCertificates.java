@@ -55,6 +55,20 @@ public final class TestCertificates {
     return certs;
   }
 
+  /**
+   * A server certificate for 127.0.0.1 with an RSA key, signed by the same CA: only an RSA key allows the legacy
+   * RSA-key-exchange suites ({@code TLS_RSA_WITH_*}), so a test can show that they are refused.
+   *
+   * @return the certificate and the key, in that order
+   */
+  public List<Path> rsaServer() throws Exception {
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa-server-key.pem", "-out", "rsa-server.csr",
+      "-subj", "/CN=rsa server");
+    openssl("x509", "-req", "-in", "rsa-server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+      "-out", "rsa-server-cert.pem", "-days", "2", "-extfile", "server.ext");
+    return List.of(dir.resolve("rsa-server-cert.pem"), dir.resolve("rsa-server-key.pem"));
+  }
+
   /** A new server key and certificate, signed by the same CA, with {@code commonName}, over the current files. */
   public void renewServer(String commonName) throws Exception {
     X509Bundle server = builder("CN=" + commonName)
