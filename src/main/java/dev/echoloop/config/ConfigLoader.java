@@ -186,12 +186,13 @@ public final class ConfigLoader {
     return json;
   }
 
+  /** The root cause's type and message ({@code getMessage()} alone may be null), first line only. */
   private static String rootMessage(Throwable failure) {
     Throwable root = failure;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root.getMessage() == null ? root.toString() : root.getMessage();
+    String message = root.toString();
     // Parser messages continue with a source excerpt on further lines; the first line says what is wrong.
     return message.lines().findFirst().orElse(message);
   }
