@@ -56,17 +56,17 @@ public final class TestCertificates {
   }
 
   /**
-   * A server certificate for 127.0.0.1 with an RSA key, signed by the same CA: only an RSA key allows the legacy
-   * RSA-key-exchange suites ({@code TLS_RSA_WITH_*}), so a test can show that they are refused.
-   *
-   * @return the certificate and the key, in that order
+   * A server certificate for 127.0.0.1 with an RSA key, signed by the same CA, written to {@code cert} and {@code key}:
+   * only an RSA key allows the legacy RSA-key-exchange suites ({@code TLS_RSA_WITH_*}), so a test can show that they
+   * are refused.
    */
-  public List<Path> rsaServer() throws Exception {
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa-server-key.pem", "-out", "rsa-server.csr",
-      "-subj", "/CN=rsa server");
-    openssl("x509", "-req", "-in", "rsa-server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-      "-out", "rsa-server-cert.pem", "-days", "2", "-extfile", "server.ext");
-    return List.of(dir.resolve("rsa-server-cert.pem"), dir.resolve("rsa-server-key.pem"));
+  public void writeRsaServer(Path cert, Path key) throws Exception {
+    X509Bundle server = builder("CN=rsa server")
+      .rsa2048()
+      .addSanIpAddress("127.0.0.1")
+      .addExtendedKeyUsageServerAuth()
+      .buildIssuedBy(authority);
+    write(server, cert, key);
   }
 
   /** A new server key and certificate, signed by the same CA, with {@code commonName}, over the current files. */
