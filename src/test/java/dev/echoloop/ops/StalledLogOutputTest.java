@@ -63,7 +63,7 @@ class StalledLogOutputTest {
   }
 
   private static long accessLines(List<String> output) {
-    return output.stream().filter(line -> line.contains(" access - remote=")).count();
+    return output.stream().filter(line -> line.contains(" access - ")).count();
   }
 
   private static long reportedDrops(List<String> output) {
