@@ -97,17 +97,26 @@ public final class NeverBlockingAppender extends AsyncAppender {
     }
   }
 
-  /** Serves the drop count of every such appender on the root logger as {@code echoloop_log_dropped_total}. */
+  /**
+   * Serves the drops of every such appender on the root logger as {@code echoloop_log_dropped_total}: one series for
+   * the process, as the log output is shared by all event loops.
+   */
   public static void registerDropCounter(MeterRegistry registry) {
+    // Micrometer holds the counted object weakly; the root logger lives as long as logging does.
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    for (Iterator<Appender<ILoggingEvent>> appenders = root.iteratorForAppenders(); appenders.hasNext(); ) {
+    FunctionCounter.builder("echoloop.log.dropped", root, NeverBlockingAppender::droppedBelow)
+      .description("log lines dropped because the log output did not keep up")
+      .register(registry);
+  }
+
+  private static double droppedBelow(Logger logger) {
+    long dropped = 0;
+    for (Iterator<Appender<ILoggingEvent>> appenders = logger.iteratorForAppenders(); appenders.hasNext(); ) {
       if (appenders.next() instanceof NeverBlockingAppender appender) {
-        FunctionCounter.builder("echoloop.log.dropped", appender, NeverBlockingAppender::droppedCount)
-          .description("log lines dropped because the log output did not keep up")
-          .tag("appender", appender.getName())
-          .register(registry);
+        dropped += appender.droppedCount();
       }
     }
+    return dropped;
   }
 
   /**
