@@ -43,6 +43,11 @@ final class LingeringClose {
         return;
       }
       shutdownOutput(channel, duplex).addListener(shut -> {
+        if (duplex.isInputShutdown()) {
+          // The client has already closed its side: nothing more can arrive, so there is nothing to linger for.
+          socket.close();
+          return;
+        }
         channel.config().setAutoRead(true);
         channel.eventLoop().schedule(() -> {
           socket.close();
