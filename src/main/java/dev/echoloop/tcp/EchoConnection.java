@@ -74,7 +74,8 @@ final class EchoConnection {
   /** A graceful shutdown began and {@code drain} is {@code boundary}: close at the next message boundary. */
   private boolean draining;
   /** The lingering close began: nothing more is answered. */
-  private boolean lingering;  /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
+  private boolean lingering;
+  /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
   private String endReason = CLIENT_CLOSED;
 
   /**
@@ -142,8 +143,8 @@ final class EchoConnection {
         return;
       }
       reply(record);
-      if (draining && atMessageBoundary()) {
-        closeDrained();
+      if (draining) {
+        drainAtBoundary();
       } else if (socket.writeQueueFull()) {
         // The client is not reading its replies fast enough: stop reading its requests until they drain.
         setReading(false);
@@ -209,9 +210,7 @@ final class EchoConnection {
       case SHUTDOWN -> {
         if (config.drain() == EchoConfig.Drain.BOUNDARY) {
           draining = true;
-          if (atMessageBoundary()) {
-            closeDrained();
-          }
+          drainAtBoundary();
         }
       }
       case IDLE_TIMEOUT -> {
@@ -227,16 +226,16 @@ final class EchoConnection {
   }
 
   /**
-   * Every record read has been answered and no part of the next one is buffered: in {@code raw} framing, where each
-   * read is one record, always between reads.
+   * Closes the draining connection once every record read has been answered and no part of the next one is buffered
+   * (in {@code raw} framing, where each read is one record, at once). With part of a record buffered, the connection
+   * reads on until a read ends with a record, as it does whenever the client writes whole records; a client whose
+   * writes cut records at random may not get there before {@code shutdownTimeoutSeconds}.
    */
-  private boolean atMessageBoundary() {
-    return WireFormat.bufferedBytes(vertxHandler.pipeline()) == 0;
-  }
-
-  private void closeDrained() {
-    metrics.drained();
-    closeLingering("drained");
+  private void drainAtBoundary() {
+    if (WireFormat.bufferedBytes(vertxHandler.pipeline()) == 0) {
+      metrics.drained();
+      closeLingering("drained");
+    }
   }
 
   /**
