@@ -4,6 +4,7 @@ import dev.echoloop.client.ClientVerticle;
 import dev.echoloop.tcp.TcpServerVerticle;
 import dev.echoloop.testing.BlockingClient;
 import dev.echoloop.testing.LaunchedProcess;
+import dev.echoloop.testing.Ports;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -11,13 +12,10 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -204,10 +202,7 @@ class LauncherTest {
 
   @Test
   void clientVerticleFromTheLauncherFailsWithOneLineAndNonZeroExitWhenNothingListens() throws Exception {
-    int closedPort;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      closedPort = probe.getLocalPort();
-    }
+    int closedPort = Ports.freePort();
     try (LaunchedProcess client = LaunchedProcess.java(Map.of(), LAUNCHER,
       ClientVerticle.class.getName(), "-conf", "{\"port\":" + closedPort + "}")) {
       assertThat(client.awaitExit(30)).isNotZero();
@@ -218,18 +213,8 @@ class LauncherTest {
 
   /** One exchange on its own blocking connection, as the Python example's client does it. */
   private static String threadServing(int port, String message) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(5000);
-      OutputStream out = socket.getOutputStream();
-      out.write(message.getBytes(StandardCharsets.UTF_8));
-      InputStream in = socket.getInputStream();
-      StringBuilder reply = new StringBuilder();
-      byte[] chunk = new byte[1024];
-      while (!reply.toString().endsWith(message)) {
-        int read = in.read(chunk);
-        assertThat(read).as("bytes read before the reply was complete").isPositive();
-        reply.append(new String(chunk, 0, read, StandardCharsets.UTF_8));
-      }
+    try (BlockingClient client = new BlockingClient(port)) {
+      String reply = client.send(message).readEndingWith(message);
       return reply.substring(0, reply.indexOf(": "));
     }
   }

@@ -3,6 +3,7 @@ package dev.echoloop.client;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.testing.TestConfigs;
+import dev.echoloop.testing.Ports;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
@@ -11,7 +12,6 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +35,7 @@ class ClientVerticleTest {
 
   @Test
   void failsWithOneClearLineWhenNothingListens(Vertx vertx, VertxTestContext ctx) throws Exception {
-    int closedPort;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      closedPort = probe.getLocalPort();
-    }
+    int closedPort = Ports.freePort();
     vertx.deployVerticle(new ClientVerticle(TestConfigs.loopback(1).withPort(closedPort)))
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
         assertThat(failure).isInstanceOf(ClientException.class);

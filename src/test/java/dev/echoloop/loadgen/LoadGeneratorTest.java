@@ -1,5 +1,7 @@
 package dev.echoloop.loadgen;
 
+import dev.echoloop.testing.Ports;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.echoloop.config.EchoConfig;
@@ -14,7 +16,6 @@ import dev.echoloop.testing.TestCertificates;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -242,10 +243,7 @@ class LoadGeneratorTest {
 
   @Test
   void aRefusedConnectionExitsWithOne() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = Ports.freePort();
 
     int exit = run("--mode", "rr", "--port", closedPort, "--duration", 1, "--warmup", 0);
 

@@ -3,6 +3,7 @@ package dev.echoloop.tcp;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestConfigs;
+import dev.echoloop.testing.Ports;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,7 +16,6 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -70,10 +70,7 @@ class GracefulShutdownTest {
 
   @Test
   void undeployingOneOfTwoServersOnAPortLeavesTheOtherServingItsClients(Vertx vertx, VertxTestContext ctx) throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
+    int port = Ports.freePort();
     EchoConfig config = TestConfigs.loopback(1).with("shutdownTimeoutSeconds", 1).withPort(port);
     NetClient client = vertx.createNetClient();
     TcpServerDeployment.deploy(vertx, config).onComplete(ctx.succeeding(first ->

@@ -3,6 +3,7 @@ package dev.echoloop.tcp;
 import dev.echoloop.testing.CapturedLog;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestConfigs;
+import dev.echoloop.testing.Ports;
 
 import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import java.util.HashSet;
@@ -55,10 +55,7 @@ class PortSharingTest {
 
   @Test
   void instancesOnAFixedPortShareItAndSpreadConnections(Vertx vertx, VertxTestContext ctx) throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
+    int port = Ports.freePort();
     TcpServerDeployment.deploy(vertx, TestConfigs.loopback(4).withPort(port))
       .compose(server -> {
         ctx.verify(() -> assertThat(server.port()).isEqualTo(port));
