@@ -2,13 +2,13 @@ package dev.echoloop.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.echoloop.testing.LaunchedProcess;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -36,13 +36,13 @@ class SystemdUnitTest {
       .replace("WorkingDirectory=/opt/echoloop", "WorkingDirectory=" + dir);
     Path copy = Files.writeString(dir.resolve("echoloop.service"), unit);
 
-    Process verify = new ProcessBuilder("systemd-analyze", "verify", copy.toString())
-      .directory(dir.toFile()).redirectErrorStream(true).start();
-    assertThat(verify.waitFor(30, TimeUnit.SECONDS)).as("systemd-analyze ends within 30 s").isTrue();
-    String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    List<String> command = List.of("systemd-analyze", "verify", copy.toString());
+    try (LaunchedProcess verify = LaunchedProcess.start(Map.of(), command)) {
+      int exit = verify.awaitExit(30);
 
-    assertThat(output).as("what systemd-analyze verify printed").isEmpty();
-    assertThat(verify.exitValue()).isZero();
+      assertThat(verify.output()).as("what systemd-analyze verify printed").isEmpty();
+      assertThat(exit).isZero();
+    }
   }
 
   @Test

@@ -130,7 +130,7 @@ class TlsTest {
       server.awaitLine("echoloop listening on", 30);
       certs.renewServer("renewed");
       for (int sent = 1; sent <= 25; sent++) {
-        new ProcessBuilder("kill", "-HUP", String.valueOf(server.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        server.hangUp();
         server.awaitCount("TLS certificate reloaded from", sent, 10);
       }
       server.terminate();

@@ -92,6 +92,15 @@ public final class LaunchedProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** Sends SIGHUP, as {@code kill -HUP} or systemd's {@code ExecReload} does; Java itself sends only TERM and KILL. */
+  public void hangUp() throws IOException, InterruptedException {
+    try (LaunchedProcess kill = start(Map.of(), List.of("kill", "-HUP", String.valueOf(pid())))) {
+      if (kill.awaitExit(10) != 0) {
+        throw new AssertionError("kill -HUP " + pid() + " failed: " + kill.output());
+      }
+    }
+  }
+
   /** Sends SIGTERM, as an operator or a container runtime would. */
   public void terminate() {
     // Process.destroy() would also close our end of the output pipe, losing what the process logs while it stops.
