@@ -4,6 +4,7 @@ import dev.echoloop.client.ClientVerticle;
 import dev.echoloop.config.ConfigLoader;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
+import dev.echoloop.live.LiveView;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.tcp.TcpServerVerticle;
 import dev.echoloop.udp.UdpServerDeployment;
@@ -109,7 +110,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
       }
       serving = true;
       if (config.admin().enabled()) {
-        server.startAdmin(config.admin(), adminRoutes(), alongside).await();
+        server.startAdmin(config.admin(), adminRoutes(server), alongside).await();
       }
       if (config.tls().enabled()) {
         reloadCertificateOnSighup(context.vertx());
@@ -154,10 +155,10 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   /**
    * What parts other than the echo server serve on the admin port, beside {@code /metrics}, {@code /health} and
-   * {@code /ready}: add a part's {@link AdminRoutes} here (the live view's page and event stream, for example).
+   * {@code /ready}: the live view's page, its event stream and {@code /connections}.
    */
-  private List<AdminRoutes> adminRoutes() {
-    return List.of();
+  private static List<AdminRoutes> adminRoutes(TcpServerDeployment server) {
+    return List.of(new LiveView(server));
   }
 
   /** The conventional signal for "re-read your certificates", as nginx and HAProxy use it. */

@@ -9,6 +9,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -95,6 +96,18 @@ public final class EchoMetrics {
   /** A graceful shutdown closed a connection right after a complete reply ({@code drain: boundary}). */
   public void drained() {
     drained.increment();
+  }
+
+  /** Refusals so far by reason ({@code busy}, {@code frame_too_long}...), the reasons with none left out. */
+  public Map<String, Long> rejections() {
+    Map<String, Long> counts = new TreeMap<>();
+    rejections.forEach((reason, counter) -> {
+      long count = (long) counter.count();
+      if (count > 0) {
+        counts.put(EchoConfig.lowerCase(reason), count);
+      }
+    });
+    return counts;
   }
 
   /** A connection was reset with {@code unsentBytes} (bytes) of replies and errors still queued for it. */

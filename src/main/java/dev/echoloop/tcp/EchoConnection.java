@@ -75,6 +75,11 @@ final class EchoConnection {
   private boolean draining;
   /** The lingering close began: nothing more is answered. */
   private boolean lingering;
+  /** Reading is stopped because the client does not take its replies (backpressure). */
+  private boolean heldBack;
+  /** {@link #messages} and the time when the live view last asked, for its messages per second. */
+  private long sampledMessages;
+  private long sampledNanos = openedNanos;
   /** A client's close and its half-close look alike (a FIN) until the server answers, so both end as "client closed". */
   private String endReason = CLIENT_CLOSED;
 
@@ -135,6 +140,41 @@ final class EchoConnection {
     }
   }
 
+  long messages() {
+    return messages;
+  }
+
+  long bytesIn() {
+    return bytesIn;
+  }
+
+  long bytesWritten() {
+    return bytesWritten;
+  }
+
+  boolean heldBack() {
+    return heldBack;
+  }
+
+  /**
+   * Describes this connection for the live view, on its event loop: addresses, counts and state, never payload. Its
+   * messages per second are over the time since the previous call.
+   *
+   * @param now       {@link System#nanoTime()} of the snapshot
+   * @param eventLoop the event loop's thread name
+   * @param serverDraining whether the server is shutting down
+   */
+  ServerSnapshot.Connection snapshot(long now, String eventLoop, boolean serverDraining) {
+    double perSecond = (messages - sampledMessages) * 1e9 / Math.max(1, now - sampledNanos);
+    sampledMessages = messages;
+    sampledNanos = now;
+    String state = lingering ? "closing" : heldBack ? "held back" : draining || serverDraining ? "draining" : "reading";
+    String tls = socket.isSsl() && socket.sslSession() != null ? socket.sslSession().getProtocol() : "";
+    return new ServerSnapshot.Connection(String.valueOf(socket.remoteAddress()), String.valueOf(socket.remoteAddress(true)),
+      eventLoop, TimeUnit.NANOSECONDS.toMillis(now - openedNanos), bytesIn, bytesWritten, bytesQueued - bytesWritten,
+      messages, perSecond, state, tls);
+  }
+
   /** Everything the pipeline delivers: a record (a read, with {@code raw}), a framing error, or a signal. */
   private void received(Object message) {
     if (message instanceof ByteBuf record) {
@@ -147,8 +187,12 @@ final class EchoConnection {
         drainAtBoundary();
       } else if (socket.writeQueueFull()) {
         // The client is not reading its replies fast enough: stop reading its requests until they drain.
+        heldBack = true;
         setReading(false);
-        socket.drainHandler(drained -> setReading(true));
+        socket.drainHandler(drained -> {
+          heldBack = false;
+          setReading(true);
+        });
       }
     } else if (message instanceof FrameError error) {
       if (!lingering) {

@@ -9,12 +9,14 @@ import io.vertx.core.shareddata.Shareable;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the instances of one server deployment share across their event loops: the address and port they bound, the
- * count of open connections that {@code maxConnections} limits, which instance watches the TLS certificate for all of
+ * count of open connections that {@code maxConnections} limits, each instance's connections for the live view, which instance watches the TLS certificate for all of
  * them, and whether they are serving, shutting down or drained.
  *
  * <p>It lives in a Vert.x local map under the deployment's id, so instances the launcher creates by class name find the
@@ -30,6 +32,10 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
   private final Promise<Void> drained = Promise.promise();
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private final AtomicBoolean certificateWatched = new AtomicBoolean();
+  /** Each instance's connections, for the live view; instances add theirs when they listen. */
+  private final List<EventLoopConnections> loops = new CopyOnWriteArrayList<>();
+  private final long createdNanos = System.nanoTime();
+  private volatile long shutdownStartedNanos;
   private volatile InetAddress address;
   private volatile int port;
 
@@ -92,7 +98,40 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
    * @return true for the one instance that made the change, which then speaks for the group
    */
   boolean beginShutdown() {
-    return shuttingDown.compareAndSet(false, true);
+    if (shuttingDown.compareAndSet(false, true)) {
+      shutdownStartedNanos = System.nanoTime();
+      return true;
+    }
+    return false;
+  }
+
+  void add(EventLoopConnections loop) {
+    loops.add(loop);
+  }
+
+  void remove(EventLoopConnections loop) {
+    loops.remove(loop);
+  }
+
+  List<EventLoopConnections> loops() {
+    return loops;
+  }
+
+  long createdNanos() {
+    return createdNanos;
+  }
+
+  boolean shuttingDown() {
+    return shuttingDown.get();
+  }
+
+  /** {@link System#nanoTime()} when the graceful shutdown began; meaningful only once {@link #shuttingDown()}. */
+  long shutdownStartedNanos() {
+    return shutdownStartedNanos;
+  }
+
+  boolean isDrained() {
+    return drained.future().isComplete();
   }
 
   void stopped() {

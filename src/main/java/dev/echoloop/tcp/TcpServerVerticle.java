@@ -57,6 +57,7 @@ public final class TcpServerVerticle extends VerticleBase {
   private ByteBuf replyPrefix;
   private Buffer busyMessage;
   private EchoMetrics metrics;
+  private EventLoopConnections connections;
 
   /** For the launcher, which deploys by class name: the configuration comes in the deployment's config. */
   public TcpServerVerticle() {
@@ -83,6 +84,7 @@ public final class TcpServerVerticle extends VerticleBase {
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
+    connections = new EventLoopConnections(context, eventLoop, metrics);
     busyMessage = WireFormat.of(config.framing()).errorMessage(BUSY);
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
@@ -112,7 +114,10 @@ public final class TcpServerVerticle extends VerticleBase {
     int port = config.port() == 0 ? SHARED_RANDOM_PORT : config.port();
     return ((VertxInternal) vertx).nameResolver().resolve(config.host())
       .compose(address -> server.listen(port, address.getHostAddress())
-        .onSuccess(bound -> group.listening(address, bound.actualPort())))
+        .onSuccess(bound -> {
+          group.listening(address, bound.actualPort());
+          group.add(connections);
+        }))
       // One line an operator can act on ("Address already in use"), not a bind stack trace from the launcher.
       .recover(failure -> Future.failedFuture(new InvalidConfigException(
         "cannot listen on " + config.host() + ":" + config.port() + ": " + failure)));
@@ -168,7 +173,10 @@ public final class TcpServerVerticle extends VerticleBase {
         }
         return server.shutdown(config.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
       })
-      .onComplete(done -> group.stopped());
+      .onComplete(done -> {
+        group.remove(connections);
+        group.stopped();
+      });
   }
 
   private void accept(NetSocket socket) {
@@ -186,8 +194,11 @@ public final class TcpServerVerticle extends VerticleBase {
       return;
     }
     metrics.connectionOpened();
-    new EchoConnection(socket, config, replyPrefix, metrics).serve(() -> {
+    EchoConnection connection = new EchoConnection(socket, config, replyPrefix, metrics);
+    connections.opened(connection);
+    connection.serve(() -> {
       metrics.connectionClosed();
+      connections.closed(connection);
       group.closed();
     });
   }

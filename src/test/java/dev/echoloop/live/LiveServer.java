@@ -1,0 +1,42 @@
+package dev.echoloop.live;
+
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.ops.AdminVerticle;
+import dev.echoloop.tcp.TcpServerDeployment;
+import dev.echoloop.testing.TestConfigs;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An echo server with line framing on two event loops, and its admin server with the live view on a port the OS chose.
+ *
+ * @param server    the echo server
+ * @param adminPort the admin server's port
+ */
+record LiveServer(TcpServerDeployment server, int adminPort) {
+
+  /**
+   * @param maxViewers             the most viewers of {@code /events}
+   * @param periodMillis           how often events are sent, in ms
+   * @param shutdownTimeoutSeconds how long a drain lasts at most
+   */
+  static LiveServer start(Vertx vertx, int maxViewers, long periodMillis, int shutdownTimeoutSeconds)
+    throws TimeoutException {
+    EchoConfig config = TestConfigs.loopback(2)
+      .with("framing", "line")
+      .with("shutdownTimeoutSeconds", shutdownTimeoutSeconds)
+      .with("admin", new JsonObject().put("port", 0));
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
+    AdminVerticle admin = server.startAdmin(config.admin(), List.of(new LiveView(server, maxViewers, periodMillis)))
+      .await(10, TimeUnit.SECONDS);
+    return new LiveServer(server, admin.actualPort());
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + adminPort + path;
+  }
+}
