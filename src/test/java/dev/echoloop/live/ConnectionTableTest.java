@@ -77,6 +77,20 @@ class ConnectionTableTest {
     }
   }
 
+  @Test
+  void namesTheClientFromThePROXYHeaderAndTheBalancerAsPeer(Vertx vertx) throws Exception {
+    LiveServer live = LiveServer.start(vertx, LiveServer.config().with("proxyProtocol", true), 4, 1_000);
+    Socket socket = new Socket("127.0.0.1", live.server().port());
+    BlockingClient client = new BlockingClient(socket);
+    clients.add(client);
+    client.send("PROXY TCP4 203.0.113.7 127.0.0.1 51000 7007\r\n").send("hello\n").readLine();
+
+    JsonObject row = table(live).getJsonArray("rows").getJsonObject(0);
+
+    assertThat(row.getString("client")).isEqualTo("203.0.113.7:51000");
+    assertThat(row.getString("peer")).isEqualTo("127.0.0.1:" + socket.getLocalPort());
+  }
+
   private static JsonObject table(LiveServer live) throws IOException {
     try (RawHttpClient request = RawHttpClient.get(live.adminPort(), "/connections")) {
       return new JsonObject(request.body());

@@ -26,10 +26,17 @@ record LiveServer(TcpServerDeployment server, int adminPort) {
    */
   static LiveServer start(Vertx vertx, int maxViewers, long periodMillis, int shutdownTimeoutSeconds)
     throws TimeoutException {
-    EchoConfig config = TestConfigs.loopback(2)
+    return start(vertx, config().with("shutdownTimeoutSeconds", shutdownTimeoutSeconds), maxViewers, periodMillis);
+  }
+
+  /** The configuration {@link #start} uses, to change before starting with it. */
+  static EchoConfig config() {
+    return TestConfigs.loopback(2)
       .with("framing", "line")
-      .with("shutdownTimeoutSeconds", shutdownTimeoutSeconds)
       .with("admin", new JsonObject().put("port", 0));
+  }
+
+  static LiveServer start(Vertx vertx, EchoConfig config, int maxViewers, long periodMillis) throws TimeoutException {
     TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
     AdminVerticle admin = server.startAdmin(config.admin(), List.of(new LiveView(server, maxViewers, periodMillis)))
       .await(10, TimeUnit.SECONDS);
