@@ -43,6 +43,9 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   private static final Logger log = LoggerFactory.getLogger(EcholoopApplication.class);
 
+  /** Netty 4.2's switch for its buffer-allocator JFR events, read once when Netty's {@code PlatformDependent} loads. */
+  private static final String NETTY_JFR_EVENTS = "io.netty.jfr.enabled";
+
   private final boolean instancesOnCommandLine;
   private EchoConfig config;
   private Transport transport;
@@ -57,6 +60,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   }
 
   public static void main(String[] args) {
+    withoutNettyJfrEventsUnlessAsked();
     if (args.length > 0 && args[0].equals("demo")) {
       Demo.main(Arrays.copyOfRange(args, 1, args.length));
     } else {
@@ -65,6 +69,18 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
         NeverBlockingAppender.flushAndStop();
         System.exit(exitCode);
       }
+    }
+  }
+
+  /**
+   * Netty 4.2 registers its buffer-allocator JFR events on its first allocation whenever the JVM has JFR, which loads
+   * about 100 classes of JFR's metadata although nothing records (on JDK 17, about 0.1 s of CPU at start).
+   * {@code conf/jvm.options} turns them off; this does the same for a plain {@code java -jar}, before any Netty class
+   * loads. An operator who records Netty's events passes {@code -Dio.netty.jfr.enabled=true}, which is kept.
+   */
+  private static void withoutNettyJfrEventsUnlessAsked() {
+    if (System.getProperty(NETTY_JFR_EVENTS) == null) {
+      System.setProperty(NETTY_JFR_EVENTS, "false");
     }
   }
 
