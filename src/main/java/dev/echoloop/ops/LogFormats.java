@@ -9,13 +9,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Switches the console log to one JSON object per line, for log shippers, when {@code logFormat} asks for it. The
- * configuration is only known after Logback has started with {@code logback.xml}, so the switch is made here.
+ * configuration is only known after Logback has started ({@link DefaultLogging} or a {@code logback.xml}), so the
+ * switch is made here.
  */
 public final class LogFormats {
-
-  /** As {@code conf/logback.xml} sets them for the text lines. */
-  private static final int QUEUE_SIZE = 1024;
-  private static final int MAX_FLUSH_MILLIS = 1000;
 
   private LogFormats() {
   }
@@ -34,8 +31,8 @@ public final class LogFormats {
     NeverBlockingAppender async = new NeverBlockingAppender();
     async.setName("ASYNC");
     async.setContext(context);
-    async.setQueueSize(QUEUE_SIZE);
-    async.setMaxFlushTime(MAX_FLUSH_MILLIS);
+    async.setQueueSize(DefaultLogging.QUEUE_SIZE);
+    async.setMaxFlushTime(DefaultLogging.MAX_FLUSH_MILLIS);
     async.addAppender(json);
     async.start();
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
