@@ -61,7 +61,7 @@ def echoloop(jvm, jar, overrides, **fixed):
 
 SERVERS = {
     "echoloop": lambda jvm, jar, conf: echoloop(jvm, jar, conf),
-    # Not in the default set: the shipped default, one instance per event-loop thread (2 x cores).
+    # Not in the default set: the shipped default, one instance per core.
     "echoloop-auto": lambda jvm, jar, conf: echoloop(jvm, jar, conf, instances="auto"),
     LIMIT: lambda jvm, jar, conf: [str(LIMIT_PEER), "--host", HOST, "--port", "0"],
     "netty": lambda jvm, jar, conf: [

@@ -1,6 +1,5 @@
 package dev.echoloop.config;
 
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.net.InetAddress;
@@ -83,8 +82,13 @@ public record EchoConfig(
     }
   }
 
-  /** The instance count Vert.x would give an application: one per event-loop thread. */
-  public static final int AUTO_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  /**
+   * One instance, so one event loop, per processor the JVM may use (container limits and CPU affinity included). The
+   * handlers never block, so a second event loop on a core only takes turns with the first: pinned to one core, two
+   * cost more CPU per ping-pong request and had a worse p99 than one (issue 10). Vert.x's own default, one per
+   * event-loop thread, is twice that.
+   */
+  public static final int AUTO_INSTANCES = Runtime.getRuntime().availableProcessors();
 
   private static final String AUTO = "auto";
   private static final String PROXY_DECODER = "io.netty.handler.codec.haproxy.HAProxyMessageDecoder";
