@@ -47,6 +47,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   private static final String NETTY_JFR_EVENTS = "io.netty.jfr.enabled";
 
   private final boolean instancesOnCommandLine;
+  private final String confArgument;
   private EchoConfig config;
   private Transport transport;
   private volatile boolean serving;
@@ -57,6 +58,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     this.instancesOnCommandLine = Arrays.stream(args)
       .map(arg -> arg.toLowerCase(Locale.ROOT))
       .anyMatch(arg -> arg.matches("--?instances(=.*)?"));
+    this.confArgument = confArgument(args);
   }
 
   public static void main(String[] args) {
@@ -87,6 +89,10 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   @Override
   public JsonObject afterConfigParsed(JsonObject conf) {
     try {
+      if (conf == null && confArgument != null) {
+        // Vert.x's launcher only warns and starts on the defaults; a server on a configuration nobody wrote is worse.
+        throw ConfigLoader.unreadableConfArgument(confArgument);
+      }
       config = ConfigLoader.forProcess().loadBeforeVertx(conf);
       transport = config.transport().resolve();
       if (config.logFormat() == EchoConfig.LogFormat.JSON) {
@@ -180,6 +186,19 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   /** The conventional signal for "re-read your certificates", as nginx and HAProxy use it. */
   private static void reloadCertificateOnSighup(Vertx vertx) {
     Signal.handle(new Signal("HUP"), signal -> vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null));
+  }
+
+  /** The value of {@code -conf FILE|JSON} (picocli also takes {@code --conf} and {@code -conf=...}), or null. */
+  private static String confArgument(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if ((args[i].equals("-conf") || args[i].equals("--conf")) && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith("-conf=") || args[i].startsWith("--conf=")) {
+        return args[i].substring(args[i].indexOf('=') + 1);
+      }
+    }
+    return null;
   }
 
   private static boolean isServer(HookContext context) {

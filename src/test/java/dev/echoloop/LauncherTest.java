@@ -112,6 +112,19 @@ class LauncherTest {
   }
 
   @Test
+  void confThatIsNeitherAFileNorJsonStopsTheStartInsteadOfServingTheDefaults() throws Exception {
+    for (String conf : List.of("{\"port\":0,", "conf/no-such-file.json", "[0]")) {
+      try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, "-conf", conf)) {
+        assertThat(server.awaitExit(30)).isEqualTo(1);
+        assertThat(server.output())
+          .filteredOn(line -> line.contains("ERROR"))
+          .singleElement().asString().contains("invalid configuration: -conf \"" + conf + "\" (");
+        assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+      }
+    }
+  }
+
+  @Test
   void aPodsHostnameNamesTheNodeInEveryReply() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of("HOSTNAME", "echoloop-7f9c-x2v"), LAUNCHER,
       TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"replyPrefix\":\"{node}/{thread}: \"}")) {

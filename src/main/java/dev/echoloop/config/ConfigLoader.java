@@ -6,11 +6,16 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -108,6 +113,46 @@ public final class ConfigLoader {
       return load(reader, launcherConf).await();
     } finally {
       reader.close();
+    }
+  }
+
+  /**
+   * Why the launcher's {@code -conf FILE|JSON} gave no configuration: the launcher reads it as a file, else as JSON
+   * text, and only warns when neither is a JSON object.
+   *
+   * @return the one-line error to stop the start with, naming the argument and what is wrong with it
+   */
+  public static InvalidConfigException unreadableConfArgument(String argument) {
+    String trimmed = argument.strip();
+    String reason;
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      reason = "not a JSON object: " + jsonProblem(trimmed);
+    } else {
+      Path path;
+      try {
+        path = Path.of(argument);
+      } catch (InvalidPathException e) {
+        return new InvalidConfigException("invalid configuration: -conf \"" + argument + "\" is neither a file nor JSON");
+      }
+      if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+        reason = "no readable file there, and not JSON";
+      } else {
+        try {
+          reason = "the file is not a JSON object: " + jsonProblem(Files.readString(path));
+        } catch (IOException | UncheckedIOException e) {
+          reason = "cannot read it: " + e;
+        }
+      }
+    }
+    return new InvalidConfigException("invalid configuration: -conf \"" + argument + "\" (" + reason + ")");
+  }
+
+  private static String jsonProblem(String text) {
+    try {
+      Object value = Json.decodeValue(text);
+      return "it is a JSON " + (value instanceof JsonArray ? "array" : value == null ? "null" : "scalar");
+    } catch (RuntimeException e) {
+      return rootMessage(e);
     }
   }
 
