@@ -67,6 +67,14 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/ready").handler(request -> answer(request, ready, "READY", "NOT_READY"));
     routes.forEach(contributor -> contributor.addTo(router, vertx));
     router.errorHandler(404, request -> respond(request, 404, new JsonObject().put("error", "not found: " + request.normalizedPath())));
+    // Without these, vertx-web logs a stack trace at ERROR for every such request: a client could flood the log.
+    // A path or query that cannot be percent-decoded fails inside the router's matching, with no failure recorded.
+    router.errorHandler(400, request -> respond(request, 400, new JsonObject().put("error", "bad request: "
+      + (request.failure() == null ? "cannot decode " + request.request().uri() : request.failure().toString()))));
+    router.errorHandler(500, request -> {
+      log.error("admin request {} failed: {}", request.request().path(), String.valueOf(request.failure()));
+      respond(request, 500, new JsonObject().put("error", "internal error: " + request.failure()));
+    });
     server = vertx.createHttpServer().requestHandler(router);
     return server.listen(config.port(), config.host())
       .onSuccess(bound -> log.info("admin listening on http://{}:{} (/metrics, /health, /ready)", config.host(), bound.actualPort()));

@@ -29,6 +29,9 @@ class AdminRoutesTest {
     AdminRoutes extra = (router, routerVertx) -> {
       router.get("/hello").handler(request -> request.response().end("hello from a contributor"));
       router.get("/ready").handler(request -> request.response().end("shadowed"));
+      router.get("/broken").handler(request -> {
+        throw new IllegalStateException("a contributor's bug");
+      });
     };
     TcpServerDeployment.deploy(vertx, config)
       .compose(server -> server.startAdmin(config.admin(), List.of(extra)))
@@ -58,6 +61,22 @@ class AdminRoutesTest {
   void answersAnUnknownPathWithAJson404(Vertx vertx, VertxTestContext ctx) {
     get(vertx, "/nothing-here").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
       assertThat(body).isEqualTo("404 {\"error\":\"not found: /nothing-here\"}");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void answersAPathThatCannotBeDecodedWithAJson400(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/%zz").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("400 {\"error\":\"bad request: cannot decode /%zz\"}");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void answersAFailingRouteWithAJson500(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/broken").onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+      assertThat(body).isEqualTo("500 {\"error\":\"internal error: java.lang.IllegalStateException: a contributor's bug\"}");
       ctx.completeNow();
     })));
   }
