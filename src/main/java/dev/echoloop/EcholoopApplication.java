@@ -114,7 +114,13 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   public void beforeDeployingVerticle(HookContext context) {
     if (isServer(context)) {
       if (instancesOnCommandLine) {
-        config = config.with("instances", context.deploymentOptions().getInstances());
+        try {
+          config = config.with("instances", context.deploymentOptions().getInstances());
+        } catch (InvalidConfigException e) {
+          // The launcher turns an exception from a hook into exit status 1 without a word.
+          log.error("{}", e.getMessage());
+          throw e;
+        }
       } else {
         context.deploymentOptions().setInstances(config.instances());
       }

@@ -125,6 +125,18 @@ class LauncherTest {
   }
 
   @Test
+  void instancesFlagOutOfRangeStopsTheStartWithOneLineNamingIt() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+      "-instances", "0", "-conf", "{\"port\":0}")) {
+      assertThat(server.awaitExit(30)).isNotZero();
+      assertThat(server.output())
+        .filteredOn(line -> line.contains("ERROR"))
+        .singleElement().asString().contains("instances=0");
+      assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+    }
+  }
+
+  @Test
   void aPodsHostnameNamesTheNodeInEveryReply() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of("HOSTNAME", "echoloop-7f9c-x2v"), LAUNCHER,
       TcpServerVerticle.class.getName(), "-conf", "{\"port\":0,\"framing\":\"line\",\"replyPrefix\":\"{node}/{thread}: \"}")) {
