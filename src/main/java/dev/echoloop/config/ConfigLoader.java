@@ -93,7 +93,9 @@ public final class ConfigLoader {
       .transform(merged -> {
         retriever.close();
         if (merged.failed()) {
-          return Future.failedFuture(new InvalidConfigException("cannot read configuration: " + rootMessage(merged.cause())));
+          return Future.failedFuture(new InvalidConfigException(
+            // The file is the only store that parses anything; the others are JSON already.
+            "cannot read configuration file " + file + ": " + rootMessage(merged.cause())));
         }
         try {
           return Future.succeededFuture(EchoConfig.fromJson(merged.result()));

@@ -214,7 +214,7 @@ class ConfigLoaderTest {
     loader(file.toString(), Map.of(), new Properties()).load(vertx, null)
       .onComplete(ctx.failing(failure -> ctx.verify(() -> {
         assertThat(failure).isInstanceOf(InvalidConfigException.class);
-        assertThat(failure.getMessage()).startsWith("cannot read configuration:").doesNotContain("\n");
+        assertThat(failure.getMessage()).startsWith("cannot read configuration file " + file + ": ").doesNotContain("\n");
         ctx.completeNow();
       })));
   }
