@@ -67,8 +67,8 @@ public record EchoConfig(
    * The rules the schema cannot state: the reply prefix's placeholders are known, PROXY has its decoder, and an unset
    * node name is this host's.
    *
-   * @throws InvalidConfigException for an unknown placeholder in {@code replyPrefix}, or {@code proxyProtocol} without
-   *                                netty-codec-haproxy on the class path
+   * @throws InvalidConfigException for an unknown placeholder in {@code replyPrefix}, a newline in {@code nodeName}, or
+   *                                {@code proxyProtocol} without netty-codec-haproxy on the class path
    */
   public EchoConfig {
     ReplyPrefix.parse(replyPrefix);
@@ -79,6 +79,11 @@ public record EchoConfig(
     }
     if (nodeName.isEmpty()) {
       nodeName = hostName();
+    }
+    if (nodeName.indexOf('\n') >= 0 || nodeName.indexOf('\r') >= 0) {
+      // {node} goes into every reply's prefix, where a newline would end a line reply early, as in replyPrefix itself.
+      throw new InvalidConfigException("invalid configuration: nodeName=\""
+        + nodeName.replace("\n", "\\n").replace("\r", "\\r") + "\" (a newline would end a line reply early)");
     }
   }
 

@@ -42,6 +42,13 @@ class EchoConfigTest {
   }
 
   @Test
+  void refusesANodeNameWithANewlineThatWouldSplitEveryLineReply() {
+    assertThatThrownBy(() -> EchoConfig.defaults().with("nodeName", "node\nX"))
+      .isInstanceOf(InvalidConfigException.class)
+      .hasMessage("invalid configuration: nodeName=\"node\\nX\" (a newline would end a line reply early)");
+  }
+
+  @Test
   void tlsDefaultsToMozillasIntermediateProfileWithEcdheOnly() {
     TlsConfig tls = EchoConfig.defaults().tls();
     assertThat(tls.protocols()).containsExactly("TLSv1.2", "TLSv1.3");
