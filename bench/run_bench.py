@@ -63,6 +63,9 @@ SERVERS = {
     "echoloop": lambda jvm, jar, conf: echoloop(jvm, jar, conf),
     # Not in the default set: the shipped default, one instance per core.
     "echoloop-auto": lambda jvm, jar, conf: echoloop(jvm, jar, conf, instances="auto"),
+    # Not in the default set: the admin server on (metrics, and the live view that nobody opens), against echoloop's
+    # admin off: what an operator pays for /metrics and the page while no one looks.
+    "echoloop-admin": lambda jvm, jar, conf: echoloop(jvm, jar, conf, admin={"port": 0}),
     LIMIT: lambda jvm, jar, conf: [str(LIMIT_PEER), "--host", HOST, "--port", "0"],
     "netty": lambda jvm, jar, conf: [
         JAVA, *jvm, "-cp", str(PEERS_JAR), "dev.echoloop.peers.NettyEchoServer", "--host", HOST, "--port", "0"],
@@ -80,7 +83,7 @@ SERVERS = {
 # echoloop's transport is "auto", epoll here, so the Netty ceiling runs on epoll too.
 DEFAULT_SERVERS = [LIMIT, "echoloop", "netty-epoll", "virtual-threads", "platform-threads", "python-seed"]
 # One colour per server in every chart panel; echoloop stands out.
-COLORS = {LIMIT: "#444444", "echoloop-auto": "#e377c2", "echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c",
+COLORS = {LIMIT: "#444444", "echoloop-auto": "#e377c2", "echoloop-admin": "#8c564b", "echoloop": "#d62728", "netty": "#1f77b4", "virtual-threads": "#2ca02c",
           "platform-threads": "#ff7f0e", "python-seed": "#9467bd", "netty-epoll": "#17becf"}
 
 

@@ -15,12 +15,16 @@ import java.util.Set;
  * message, and nothing is locked, because every method but {@link #snapshot} runs on that event loop and
  * {@link #snapshot} hops onto it. Totals of closed connections are added once, when each closes, so an event loop's
  * totals stay whole however many connections came and went.
+ *
+ * <p>Without the admin server nobody can ask, so nothing is tracked: a server without it runs exactly as before the
+ * live view existed, which is what {@code make bench} compares the admin server against.
  */
 final class EventLoopConnections {
 
   private final Context context;
   private final String eventLoop;
   private final EchoMetrics metrics;
+  private final boolean tracking;
   private final Set<EchoConnection> open = new HashSet<>();
   private long closedMessages;
   private long closedBytesIn;
@@ -29,19 +33,23 @@ final class EventLoopConnections {
   /**
    * @param context   the instance's context, whose event loop serves every connection added here
    * @param eventLoop that event loop's thread name
+   * @param tracking  whether connections are tracked at all: only when the admin server, which shows them, is on
    */
-  EventLoopConnections(Context context, String eventLoop, EchoMetrics metrics) {
+  EventLoopConnections(Context context, String eventLoop, EchoMetrics metrics, boolean tracking) {
     this.context = context;
     this.eventLoop = eventLoop;
     this.metrics = metrics;
+    this.tracking = tracking;
   }
 
   void opened(EchoConnection connection) {
-    open.add(connection);
+    if (tracking) {
+      open.add(connection);
+    }
   }
 
   void closed(EchoConnection connection) {
-    if (open.remove(connection)) {
+    if (tracking && open.remove(connection)) {
       closedMessages += connection.messages();
       closedBytesIn += connection.bytesIn();
       closedBytesOut += connection.bytesWritten();

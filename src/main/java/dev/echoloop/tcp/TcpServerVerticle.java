@@ -84,7 +84,7 @@ public final class TcpServerVerticle extends VerticleBase {
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
-    connections = new EventLoopConnections(context, eventLoop, metrics);
+    connections = new EventLoopConnections(context, eventLoop, metrics, config.admin().enabled());
     busyMessage = WireFormat.of(config.framing()).errorMessage(BUSY);
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)

@@ -1,6 +1,11 @@
 package dev.echoloop.live;
 
+import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.tcp.ServerSnapshot;
+import dev.echoloop.tcp.TcpServerDeployment;
+import dev.echoloop.testing.TestCertificates;
+import dev.echoloop.testing.TestConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,14 +13,20 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,6 +34,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@code /connections}: the live view's connection table as JSON, for scripts: every open connection (up to 200, the
  * most active first) with its client, peer, event loop, counts and state, and never a byte of what the client sent.
+ * Without the admin server, nothing is tracked for it.
  */
 @ExtendWith(VertxExtension.class)
 class ConnectionTableTest {
@@ -89,6 +101,40 @@ class ConnectionTableTest {
 
     assertThat(row.getString("client")).isEqualTo("203.0.113.7:51000");
     assertThat(row.getString("peer")).isEqualTo("127.0.0.1:" + socket.getLocalPort());
+  }
+
+  @Test
+  void showsTheNegotiatedTlsVersion(Vertx vertx, @TempDir Path dir) throws Exception {
+    TestCertificates certs = TestCertificates.create(dir);
+    EchoConfig config = LiveServer.config().with("tls", new JsonObject()
+      .put("enabled", true)
+      .put("certPath", certs.serverCert.toString())
+      .put("keyPath", certs.serverKey.toString()));
+    LiveServer live = LiveServer.start(vertx, config, 4, 1_000);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, certs.trustManagerFactory().getTrustManagers(), null);
+    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", live.server().port());
+    BlockingClient client = new BlockingClient(socket);
+    clients.add(client);
+    client.send("hello\n").readLine();
+
+    JsonObject row = table(live).getJsonArray("rows").getJsonObject(0);
+
+    assertThat(row.getString("tls")).isEqualTo(socket.getSession().getProtocol()).startsWith("TLSv1.");
+  }
+
+  @Test
+  void aServerWithoutTheAdminServerTracksNoConnections(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, TestConfigs.loopback(1)).await(10, TimeUnit.SECONDS);
+    BlockingClient client = new BlockingClient(server.port());
+    clients.add(client);
+    client.send("hello").readEndingWith("hello");
+
+    ServerSnapshot snapshot = server.snapshot(200).await(10, TimeUnit.SECONDS);
+
+    assertThat(server.openConnections()).isEqualTo(1);
+    assertThat(snapshot.open()).isZero();
+    assertThat(snapshot.connections()).isEmpty();
   }
 
   private static JsonObject table(LiveServer live) throws IOException {
