@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +26,7 @@ import java.util.Objects;
  * The admin HTTP server, on a vertx-web {@link Router}: {@code /metrics} (Prometheus), {@code /health} (the process is
  * alive), {@code /ready} (the echo server accepts connections), and whatever routes the {@link AdminRoutes} it is given
  * add. It stays up until the echo server has drained, so a load balancer polling {@code /ready} sees 503 for the whole
- * graceful shutdown.
+ * graceful shutdown, and then, with {@code admin.finalScrapeSeconds}, until Prometheus has scraped the final counts.
  *
  * <p>{@code /health} and {@code /ready} run vertx-health-check procedures; their answers keep the short form the README
  * documents and load balancers are configured against ({@code {"status":"READY"}}), rather than the library's
@@ -42,6 +43,9 @@ public final class AdminVerticle extends VerticleBase {
   private final Readiness readiness;
   private final List<AdminRoutes> routes;
   private HttpServer server;
+  private boolean metricsEnabled;
+  /** Set once the echo server has drained: completed by the next scrape that has been sent in full. */
+  private Promise<Void> finalScrape;
 
   /**
    * @param config    where to listen
@@ -62,7 +66,7 @@ public final class AdminVerticle extends VerticleBase {
       check.complete(notReady == null ? Status.OK() : Status.KO(new JsonObject().put("reason", notReady)));
     });
     Router router = Router.router(vertx);
-    router.get("/metrics").handler(metricsHandler());
+    router.get("/metrics").handler(noticingScrapes(metricsHandler()));
     router.get("/health").handler(request -> answer(request, health, "UP", "DOWN"));
     router.get("/ready").handler(request -> answer(request, ready, "READY", "NOT_READY"));
     routes.forEach(contributor -> contributor.addTo(router, vertx));
@@ -80,9 +84,34 @@ public final class AdminVerticle extends VerticleBase {
       .onSuccess(bound -> log.info("admin listening on http://{}:{} (/metrics, /health, /ready)", config.host(), bound.actualPort()));
   }
 
+  /**
+   * Waits for the echo server to drain, then, with {@code admin.finalScrapeSeconds}, for one more scrape or that many
+   * seconds, whichever comes first: replies written after the last scrape would otherwise never reach Prometheus, and a
+   * fleet's reply count would fall short by a scrape interval of traffic for every restart.
+   */
   @Override
   public Future<?> stop() {
-    return readiness.drained().eventually(() -> server.close());
+    return readiness.drained().compose(drained -> awaitFinalScrape()).eventually(() -> server.close());
+  }
+
+  private Future<Void> awaitFinalScrape() {
+    if (config.finalScrapeSeconds() == 0 || !metricsEnabled) {
+      return Future.succeededFuture();
+    }
+    finalScrape = Promise.promise();
+    long timer = vertx.setTimer(config.finalScrapeSeconds() * 1000L, fired -> finalScrape.tryComplete());
+    return finalScrape.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  /** Once the drain is over, the end of a scrape's body on the wire completes {@link #finalScrape}. */
+  private Handler<RoutingContext> noticingScrapes(Handler<RoutingContext> metrics) {
+    return request -> {
+      Promise<Void> waiting = finalScrape;
+      if (waiting != null) {
+        request.addBodyEndHandler(sent -> waiting.tryComplete());
+      }
+      metrics.handle(request);
+    };
   }
 
   /** The port the admin server bound: {@code admin.port}, or the one the OS chose for 0. */
@@ -90,11 +119,12 @@ public final class AdminVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private static Handler<RoutingContext> metricsHandler() {
+  private Handler<RoutingContext> metricsHandler() {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     // The registry Vert.x fills; PrometheusScrapingHandler.create() without it would serve a new, empty one.
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       NeverBlockingAppender.registerDropCounter(prometheus);
+      metricsEnabled = true;
       return PrometheusScrapingHandler.create(prometheus);
     }
     return request -> respond(request, 503, new JsonObject().put("error", "metrics are not enabled"));
