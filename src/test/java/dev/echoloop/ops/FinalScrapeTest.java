@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class FinalScrapeTest {
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1, as Prometheus scrapes.
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Vertx vertx;
 
   @AfterEach
