@@ -91,7 +91,11 @@ public final class AdminVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    return readiness.drained().compose(drained -> awaitFinalScrape()).eventually(() -> server.close());
+    Promise<Void> scraped = Promise.promise();
+    // drained() completes on an echo server's event loop, whose context is closing; the final-scrape timer and
+    // finalScrape itself belong on this verticle's own.
+    readiness.drained().onComplete(drained -> context.runOnContext(now -> awaitFinalScrape().onComplete(scraped)));
+    return scraped.future().eventually(() -> server.close());
   }
 
   private Future<Void> awaitFinalScrape() {
