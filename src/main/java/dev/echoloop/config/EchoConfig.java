@@ -10,7 +10,7 @@ import java.util.Locale;
 /**
  * echoloop's whole configuration, validated once at start and then passed to every verticle: the typed view of
  * {@code conf/echoloop.schema.json}, which holds each key's type, range and default. Component names are the keys; the
- * {@code tls}, {@code admin} and {@code udp} objects are nested records.
+ * {@code tls}, {@code admin}, {@code udp} and {@code faults} objects are nested records.
  *
  * @param host                   the address the echo server binds, and the client connects to
  * @param port                   the echo port; 0 picks one free port shared by all instances
@@ -38,6 +38,7 @@ import java.util.Locale;
  * @param tls                    TLS on the echo port
  * @param admin                  the admin HTTP server: metrics and health
  * @param udp                    UDP echo and its reflection safeguards
+ * @param faults                 faults injected on purpose on the TCP port; all off by default
  */
 public record EchoConfig(
   String host,
@@ -61,7 +62,8 @@ public record EchoConfig(
   Greeting greeting,
   TlsConfig tls,
   AdminConfig admin,
-  UdpConfig udp) {
+  UdpConfig udp,
+  FaultConfig faults) {
 
   /**
    * The rules the schema cannot state: the reply prefix's placeholders are known, PROXY has its decoder, and an unset

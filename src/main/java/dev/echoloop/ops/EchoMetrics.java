@@ -28,6 +28,20 @@ public final class EchoMetrics {
     SHUTDOWN_DEADLINE, IDLE_TIMEOUT, FAILED
   }
 
+  /** A fault injected on purpose (the {@code faults} configuration): the {@code fault} tag of {@code echoloop_faults_total}. */
+  public enum Fault {
+    /** A reply held back by {@code faults.delayMillis}. */
+    DELAY,
+    /** A connection closed with a FIN after {@code faults.closeAfterMessages}. */
+    CLOSE,
+    /** A connection reset after {@code faults.closeAfterMessages}, with {@code closeWith: rst}. */
+    RESET,
+    /** A connection that stopped being read and answered after {@code faults.stallAfterBytes}. */
+    STALL,
+    /** A connection reset at connect by {@code faults.refuseProbability}. */
+    REFUSE
+  }
+
   private final boolean enabled;
   private final AtomicInteger openConnections = new AtomicInteger();
   private final Counter replies;
@@ -37,6 +51,7 @@ public final class EchoMetrics {
   private final Map<Rejection, Counter> rejections = new EnumMap<>(Rejection.class);
   private final Map<Abort, Counter> aborts = new EnumMap<>(Abort.class);
   private final Counter unsentBytes;
+  private final Map<Fault, Counter> faults = new EnumMap<>(Fault.class);
 
   public EchoMetrics(String eventLoop) {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
@@ -66,6 +81,10 @@ public final class EchoMetrics {
     drained = Counter.builder("echoloop.connections.drained")
       .description("connections closed at a message boundary in a graceful shutdown").tag("event_loop", eventLoop)
       .register(registry);
+    for (Fault fault : Fault.values()) {
+      faults.put(fault, Counter.builder("echoloop.faults").description("faults injected on purpose")
+        .tag("event_loop", eventLoop).tag("fault", EchoConfig.lowerCase(fault)).register(registry));
+    }
   }
 
   public void connectionOpened() {
@@ -108,6 +127,10 @@ public final class EchoMetrics {
       }
     });
     return counts;
+  }
+
+  public void injected(Fault fault) {
+    faults.get(fault).increment();
   }
 
   /** A connection was reset with {@code unsentBytes} (bytes) of replies and errors still queued for it. */

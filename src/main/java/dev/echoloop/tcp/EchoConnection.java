@@ -1,8 +1,10 @@
 package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
+import dev.echoloop.config.FaultConfig;
 import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.ops.EchoMetrics.Abort;
+import dev.echoloop.ops.EchoMetrics.Fault;
 import dev.echoloop.ops.EchoMetrics.Rejection;
 import dev.echoloop.tcp.codec.FrameError;
 import dev.echoloop.tcp.codec.WireFormat;
@@ -22,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,12 +48,22 @@ import java.util.concurrent.TimeUnit;
  * unreleased and the write's completion releases it. Nothing is kept across calls; code that holds a record for
  * longer (a delay, a fault) owns it until it passes it to {@link #write}, and must release it if the connection closes
  * first.
+ *
+ * <p><b>Faults</b> ({@code faults.*}, off by default) act on this path: a banner before the first reply, delayed
+ * replies (in order, held by {@link DelayedReplies}, which owns them until written, and counted against the write
+ * queue), a close or reset after N replies, and a stall after N bytes read. A refused connection never gets here
+ * ({@link TcpServerVerticle}).
  */
 final class EchoConnection {
 
   private static final Logger log = LoggerFactory.getLogger(EchoConnection.class);
   private static final Logger accessLog = LoggerFactory.getLogger("echoloop.access");
   private static final String CLIENT_CLOSED = "client closed";
+  /**
+   * Delayed reply bytes above which reading stops, as it does when Vert.x's write queue is full; it resumes at half.
+   * Vert.x's own queue does not see replies that are not written yet, so they are counted here.
+   */
+  static final long MAX_DELAYED_BYTES = 64 * 1024;
 
   private final NetSocketInternal socket;
   /** Vert.x's handler: writing or closing from here bypasses it, and everything in front of it. */
@@ -60,6 +73,15 @@ final class EchoConnection {
   private final ByteBuf replyPrefix;
   private final EchoMetrics metrics;
   private final EchoConfig config;
+  private final FaultConfig faults;
+  /** Replies held by {@code faults.delayMillis}; null when no reply is ever delayed. */
+  private final DelayedReplies delayed;
+  /** What to do once the delayed replies are written (close or reset the connection); null for nothing yet. */
+  private Runnable afterDelayed;
+  /** {@code faults.stallAfterBytes} was reached: nothing more is read or answered. */
+  private boolean stalled;
+  /** A graceful shutdown began. */
+  private boolean shutdownBegun;
   private final long openedNanos = System.nanoTime();
   private long bytesIn;
   /** Bytes read after the lingering close began, and discarded: no reply is owed for them. */
@@ -94,6 +116,10 @@ final class EchoConnection {
     this.replyPrefix = replyPrefix;
     this.metrics = metrics;
     this.config = config;
+    this.faults = config.faults();
+    this.delayed = faults.delays()
+      ? new DelayedReplies(vertxHandler.executor(), this::write, this::delayedRepliesWritten)
+      : null;
   }
 
   /**
@@ -116,6 +142,10 @@ final class EchoConnection {
         } else if (message instanceof ByteBuf data) {
           bytesIn += data.readableBytes();
           metrics.received(data.readableBytes());
+          message = withinStallLimit(data);
+          if (message == null) {
+            return;
+          }
         }
         ctx.fireChannelRead(message);
       }
@@ -123,6 +153,9 @@ final class EchoConnection {
     format.addDecoder(channel.pipeline(), "echoloop-signals", maxFrameBytes);
     socket.messageHandler(this::received);
     socket.closeHandler(closed -> {
+      if (delayed != null) {
+        delayed.releaseAll();
+      }
       if (config.accessLog()) {
         // client: who the balancer says connected (PROXY header), peer: who did (the balancer); equal without PROXY.
         accessLog.info("client={} peer={} loop={} in={} out={} messages={} discarded={} duration_ms={} end=\"{}\"",
@@ -137,6 +170,13 @@ final class EchoConnection {
       JsonObject info = ConnectionInfo.of(socket, config.nodeName(), Thread.currentThread().getName(),
         config.proxyProtocol(), Instant.now());
       write(((BufferInternal) format.line(info.encode())).getByteBuf());
+    }
+    // The banner (faults.banner) combines with the greeting: the info line first, then the fixed line.
+    if (!faults.banner().isEmpty()) {
+      write(((BufferInternal) format.line(faults.banner())).getByteBuf());
+    }
+    if (faults.stallAfterBytes() == 0) {
+      stall();
     }
   }
 
@@ -185,14 +225,12 @@ final class EchoConnection {
       reply(record);
       if (draining) {
         drainAtBoundary();
-      } else if (socket.writeQueueFull()) {
-        // The client is not reading its replies fast enough: stop reading its requests until they drain.
+      } else if (socket.writeQueueFull() || delayedBytes() >= MAX_DELAYED_BYTES) {
+        // The client is not reading its replies fast enough (or too many wait for their delay): stop reading its
+        // requests until they drain.
         heldBack = true;
         setReading(false);
-        socket.drainHandler(drained -> {
-          heldBack = false;
-          setReading(true);
-        });
+        socket.drainHandler(drained -> resumeIfDrained());
       }
     } else if (message instanceof FrameError error) {
       if (!lingering) {
@@ -221,7 +259,137 @@ final class EchoConnection {
     }
     messages++;
     metrics.replied(reply.readableBytes());
-    write(reply);
+    deliver(reply, replyDelayNanos());
+    if (faults.closes() && messages == faults.closeAfterMessages()) {
+      closeAfterMessages();
+    }
+  }
+
+  /** Writes {@code data} now, or holds it behind the delayed replies (see the class comment on ownership). */
+  private void deliver(ByteBuf data, long delayNanos) {
+    if (delayed != null && (delayNanos > 0 || !delayed.isEmpty())) {
+      delayed.add(data, delayNanos);
+    } else {
+      write(data);
+    }
+  }
+
+  /** {@code faults.delayMillis} plus its jitter for {@code faults.delayProbability} of the replies, else 0. */
+  private long replyDelayNanos() {
+    if (delayed == null) {
+      return 0;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    if (faults.delayProbability() < 1 && random.nextDouble() >= faults.delayProbability()) {
+      return 0;
+    }
+    metrics.injected(Fault.DELAY);
+    int jitter = faults.delayJitterMillis() > 0 ? random.nextInt(faults.delayJitterMillis() + 1) : 0;
+    return TimeUnit.MILLISECONDS.toNanos(faults.delayMillis() + jitter);
+  }
+
+  private long delayedBytes() {
+    return delayed == null ? 0 : delayed.bytes();
+  }
+
+  /** Runs {@code action} once every delayed reply is written: at once when none waits. The first end decided wins. */
+  private void afterDelayedReplies(Runnable action) {
+    if (afterDelayed != null) {
+      return;
+    }
+    if (delayed == null || delayed.isEmpty()) {
+      action.run();
+    } else {
+      afterDelayed = action;
+    }
+  }
+
+  private void delayedRepliesWritten() {
+    if (delayed.isEmpty() && afterDelayed != null) {
+      afterDelayed.run();
+    } else {
+      resumeIfDrained();
+    }
+  }
+
+  private void resumeIfDrained() {
+    if (!lingering && !stalled && !socket.writeQueueFull() && delayedBytes() <= MAX_DELAYED_BYTES / 2) {
+      heldBack = false;
+      setReading(true);
+    }
+  }
+
+  /** {@code faults.closeAfterMessages}: the Nth reply was just queued; nothing more is answered, and it is the last. */
+  private void closeAfterMessages() {
+    boolean reset = faults.closeWith() == FaultConfig.CloseWith.RST;
+    metrics.injected(reset ? Fault.RESET : Fault.CLOSE);
+    String reason = "fault: " + (reset ? "reset" : "closed") + " after " + messages + " message"
+      + (messages == 1 ? "" : "s");
+    if (!reset) {
+      closeLingering(reason);
+      return;
+    }
+    lingering = true;
+    endReason = reason;
+    setReading(false);
+    afterDelayedReplies(this::resetOnceWritten);
+  }
+
+  /** The last reply reaches the socket first, so the client reads it and then meets the reset. */
+  private void resetOnceWritten() {
+    vertxHandler.flush();
+    lastWrite.onComplete(written -> reset(vertxHandler.channel()));
+  }
+
+  /**
+   * Resets a connection (SO_LINGER 0, so the kernel sends an RST) from the head of the pipeline: a close passing
+   * through Netty's {@code SslHandler} would first send TLS's close_notify, which a TLS client reads as an orderly end.
+   */
+  static void reset(Channel channel) {
+    if (channel.isActive()) {
+      channel.config().setOption(ChannelOption.SO_LINGER, 0);
+      channel.pipeline().firstContext().close();
+    }
+  }
+
+  /**
+   * {@code faults.stallAfterBytes}: passes on only what falls within the first N bytes the client sent, and stops
+   * reading when they are reached; returns what to pass on, or null for nothing (the read is then released).
+   */
+  private ByteBuf withinStallLimit(ByteBuf data) {
+    if (stalled) {
+      data.release();
+      return null;
+    }
+    if (!faults.stalls() || bytesIn < faults.stallAfterBytes()) {
+      return data;
+    }
+    long keep = data.readableBytes() - (bytesIn - faults.stallAfterBytes());
+    stall();
+    if (keep <= 0) {
+      data.release();
+      return null;
+    }
+    ByteBuf kept = data.retainedSlice(data.readerIndex(), (int) keep);
+    data.release();
+    return kept;
+  }
+
+  /** A black hole: nothing more is read or answered, the connection stays open, the idle timeout is ignored. */
+  private void stall() {
+    stalled = true;
+    setReading(false);
+    metrics.injected(Fault.STALL);
+    endReason = "fault: stalled after " + faults.stallAfterBytes() + " bytes";
+    if (shutdownBegun) {
+      // Outside the read that got here, so the bytes before the limit are still answered first.
+      vertxHandler.executor().execute(this::endStalled);
+    }
+  }
+
+  /** A stalled connection never finishes by itself, so a graceful shutdown ends it when it begins. */
+  private void endStalled() {
+    end(endReason + ", closed at shutdown", Abort.SHUTDOWN_DEADLINE);
   }
 
   /** Takes ownership of {@code data} (see the class comment) and queues it behind every earlier reply. */
@@ -243,21 +411,28 @@ final class EchoConnection {
   private void reject(FrameError error) {
     endReason = error.message();
     metrics.rejected(error.kind() == FrameError.Kind.TOO_LONG ? Rejection.FRAME_TOO_LONG : Rejection.INVALID_FRAME);
-    write(((BufferInternal) format.errorMessage(error.message())).getByteBuf());
+    deliver(((BufferInternal) format.errorMessage(error.message())).getByteBuf(), 0);
     closeLingering(error.message());
   }
 
   private void handle(Signal signal) {
     switch (signal.kind()) {
       // Everything the client sent before has been answered by now; the close follows the last reply.
-      case END_OF_INPUT -> socket.close();
+      case END_OF_INPUT -> afterDelayedReplies(socket::close);
       case SHUTDOWN -> {
-        if (config.drain() == EchoConfig.Drain.BOUNDARY) {
+        shutdownBegun = true;
+        if (stalled) {
+          endStalled();
+        } else if (config.drain() == EchoConfig.Drain.BOUNDARY) {
           draining = true;
           drainAtBoundary();
         }
       }
       case IDLE_TIMEOUT -> {
+        if (stalled) {
+          // A black hole is silent on purpose; only the client or a shutdown ends it.
+          return;
+        }
         metrics.rejected(Rejection.IDLE_TIMEOUT);
         end("idle timeout", Abort.IDLE_TIMEOUT);
       }
@@ -294,10 +469,12 @@ final class EchoConnection {
     endReason = reason;
     // Nothing needs reading until the replies are out; the lingering close reads again, to discard, after its FIN.
     setReading(false);
-    // Vert.x flushes a write made during a read at the read's end; an error from the decoder's last call at half-close
-    // has no read end to come, and its write would wait for ever.
-    vertxHandler.flush();
-    LingeringClose.after(socket, lastWrite);
+    afterDelayedReplies(() -> {
+      // Vert.x flushes a write made during a read at the read's end; an error from the decoder's last call at
+      // half-close has no read end to come, and its write would wait for ever.
+      vertxHandler.flush();
+      LingeringClose.after(socket, lastWrite);
+    });
   }
 
   /**
@@ -308,7 +485,7 @@ final class EchoConnection {
    * tells the client so, but only the bytes echoloop still held are counted.
    */
   private void end(String reason, Abort abort) {
-    long unsent = bytesQueued - bytesWritten;
+    long unsent = bytesQueued - bytesWritten + delayedBytes();
     Channel channel = vertxHandler.channel();
     if (unsent == 0 || !channel.isActive()) {
       endReason = reason;

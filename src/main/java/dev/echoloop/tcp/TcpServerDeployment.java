@@ -51,6 +51,11 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     String transport = transportName(vertx, config);
     log.info("echoloop listening on {}:{} ({} instance{}, {} framing, {} transport)", group.host(), group.port(),
       instances, instances == 1 ? "" : "s", EchoConfig.lowerCase(config.framing()), transport);
+    if (config.faults().active()) {
+      // A server that misbehaves on purpose must never be mistaken for a broken one.
+      log.warn("FAULT INJECTION ON {}:{}: {}. This server misbehaves on purpose; its clients will see these failures.",
+        group.host(), group.port(), config.faults().describe());
+    }
     return new TcpServerDeployment(vertx, deploymentId, group.host(), group.port(), config);
   }
 

@@ -6,7 +6,9 @@ import dev.echoloop.config.TlsSettings;
 
 import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.tcp.codec.WireFormat;
+import dev.echoloop.ops.EchoMetrics.Fault;
 import dev.echoloop.ops.EchoMetrics.Rejection;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.buffer.Unpooled;
@@ -23,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +48,7 @@ public final class TcpServerVerticle extends VerticleBase {
   static final long CERTIFICATE_CHECK_MILLIS = 5_000;
 
   private static final String BUSY = "ERR server busy";
+  private static final String REFUSED = "fault: refused (reset)";
 
   /** Vert.x gives each instance its own random port for 0, but shares a negative port under one random port. */
   private static final int SHARED_RANDOM_PORT = -1;
@@ -180,6 +184,10 @@ public final class TcpServerVerticle extends VerticleBase {
   }
 
   private void accept(NetSocket socket) {
+    if (config.faults().refuses() && ThreadLocalRandom.current().nextDouble() < config.faults().refuseProbability()) {
+      refuse(socket);
+      return;
+    }
     if (!group.tryOpen(config.maxConnections())) {
       log.debug("refused connection from {}: {} connections open", socket.remoteAddress(), config.maxConnections());
       metrics.rejected(Rejection.BUSY);
@@ -201,5 +209,18 @@ public final class TcpServerVerticle extends VerticleBase {
       connections.closed(connection);
       group.closed();
     });
+  }
+
+  /**
+   * {@code faults.refuseProbability}: reset at once, before any byte of the echo protocol (with TLS, after the
+   * handshake, which Vert.x completes before it hands over a connection).
+   */
+  private void refuse(NetSocket socket) {
+    metrics.injected(Fault.REFUSE);
+    if (config.accessLog()) {
+      accessLog.info("client={} peer={} loop={} in=0 out=0 messages=0 discarded=0 duration_ms=0 end=\"{}\"",
+        socket.remoteAddress(), socket.remoteAddress(true), Thread.currentThread().getName(), REFUSED);
+    }
+    EchoConnection.reset(((NetSocketInternal) socket).channelHandlerContext().channel());
   }
 }
