@@ -10,7 +10,9 @@ import java.util.TreeMap;
  * that it can be compared with the servers' own reply counters: each request is {@code sent} once, sent again after a
  * server close as {@code retried}, and ends {@code replied}, {@code mismatched} (a wrong reply, an error) or
  * {@code lost} (no reply by the end of the run). Also counted: reconnections, and replies by the node that sent them,
- * when the reply prefix names it.
+ * when the reply prefix names it; and apart, for runs against a server that misbehaves on purpose, how the server ended
+ * connections ({@code resets}, orderly {@code closes}), requests not answered within {@code --timeout-ms}
+ * ({@code timeouts}) and replies that came after it ({@code late}, also counted as replied).
  *
  * <p>One instance per connection is touched only by that connection's event loop; the load sums them at the end.
  */
@@ -22,6 +24,10 @@ final class Deliveries {
   long mismatched;
   long lost;
   long reconnects;
+  long resets;
+  long closes;
+  long timeouts;
+  long late;
   private final Map<String, long[]> repliesByNode = new HashMap<>();
 
   /** The reply counter of one node; a connection keeps it while it talks to that node. */
@@ -36,6 +42,10 @@ final class Deliveries {
     mismatched += other.mismatched;
     lost += other.lost;
     reconnects += other.reconnects;
+    resets += other.resets;
+    closes += other.closes;
+    timeouts += other.timeouts;
+    late += other.late;
     other.repliesByNode.forEach((name, count) -> node(name)[0] += count[0]);
   }
 
@@ -49,7 +59,8 @@ final class Deliveries {
   /** {@code sent=.. replied=.. retried=.. lost=.. reconnects=.. nodes=..}, the form the fleet scenario reads. */
   String summary() {
     return "sent=" + sent + " replied=" + replied + " retried=" + retried + " lost=" + lost
-        + " reconnects=" + reconnects + " nodes=" + repliesByNode.size();
+        + " reconnects=" + reconnects + " nodes=" + repliesByNode.size() + " resets=" + resets + " closes=" + closes
+        + " timeouts=" + timeouts + " late=" + late;
   }
 
   JsonObject toJson() {
@@ -62,6 +73,10 @@ final class Deliveries {
         .put("mismatched", mismatched)
         .put("lost", lost)
         .put("reconnects", reconnects)
+        .put("resets", resets)
+        .put("closes", closes)
+        .put("timeouts", timeouts)
+        .put("late", late)
         .put("nodes", nodes);
   }
 }

@@ -1,10 +1,16 @@
 package dev.echoloop.loadgen;
 
 import dev.echoloop.config.ReplyPrefix;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code --reconnect}, a connection the server closes is opened again and the requests it had not answered
  * are sent again, counted as retried: the server owes a reply only for a request it read before it closed. Repeated
  * failures back off, and reconnecting ends with the run.
+ *
+ * <p>Against a server that misbehaves on purpose it tells the failures apart: a close by the server is a reset or an
+ * orderly close, a request unanswered after {@code --timeout-ms} is a timeout (it stays in flight: TCP replies come in
+ * order), and its reply, if it comes, is late.
  */
 final class PingPongConnection {
 
@@ -44,6 +54,12 @@ final class PingPongConnection {
   private final byte[][] slotBytes;
   private final Buffer[] slotWires;
   private final long[] sentAtNanos;
+  /** Whether the request in a slot has been counted as a timeout, so its reply, if any, is late. */
+  private final boolean[] timedOut;
+  private final long timeoutNanos;
+  private long timeoutTimer = -1;
+  /** The server's FIN arrived (end of input) before the connection closed: an orderly close, not a reset. */
+  private boolean finSeen;
   private int head;
   private int inFlight;
   private NetSocket socket;
@@ -71,6 +87,8 @@ final class PingPongConnection {
       slotWires[slot] = Buffer.buffer(options.size()).appendBytes(slotBytes[slot]);
     }
     sentAtNanos = new long[depth];
+    timedOut = new boolean[depth];
+    timeoutNanos = TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
   }
 
   Future<Void> open() {
@@ -92,6 +110,7 @@ final class PingPongConnection {
    */
   Future<Deliveries> giveUp() {
     givenUp = true;
+    cancelTimeoutTimer();
     if (inFlight > 0) {
       errors.record(inFlight, "connection " + id + ": " + inFlight + " request(s) got no reply within "
           + Drain.REPLY_GRACE_SECONDS + " s after the run");
@@ -105,9 +124,31 @@ final class PingPongConnection {
   private void attach(NetSocket connected) {
     socket = connected;
     nodeReplies = null;
+    finSeen = false;
+    watchForFin(connected);
     connected.handler(this::onData);
     connected.exceptionHandler(this::onFailure);
     connected.closeHandler(v -> onClosed(connected));
+  }
+
+  /**
+   * Tells an orderly close from a reset. Netty closes a connection on the server's FIN or RST alike, and reports an RST
+   * as an exception only when it reads one; allowing half-closure makes a FIN arrive first as an end-of-input event,
+   * after which this side closes too.
+   */
+  private void watchForFin(NetSocket connected) {
+    ChannelHandlerContext vertxHandler = ((NetSocketInternal) connected).channelHandlerContext();
+    vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    vertxHandler.pipeline().addBefore("handler", "loadgen-fin", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+          finSeen = true;
+          ctx.close();
+        }
+        ctx.fireUserEventTriggered(event);
+      }
+    });
   }
 
   /** Sends new requests until the pipeline is full, or finishes once the window closed and all are answered. */
@@ -117,13 +158,54 @@ final class PingPongConnection {
       System.arraycopy(message.bytes(), 0, slotBytes[slot], 0, slotBytes[slot].length);
       slotWires[slot].setBytes(0, slotBytes[slot]);
       sentAtNanos[slot] = System.nanoTime();
+      timedOut[slot] = false;
       inFlight++;
       deliveries.sent++;
       message.advance();
       socket.write(slotWires[slot]);
     }
     if (window.isClosed() && inFlight == 0) {
+      cancelTimeoutTimer();
       finished.tryComplete();
+    } else {
+      armTimeoutTimer();
+    }
+  }
+
+  /** One timer per connection, for the oldest request not yet counted as a timeout. */
+  private void armTimeoutTimer() {
+    if (timeoutTimer != -1 || givenUp) {
+      return;
+    }
+    for (int i = 0; i < inFlight; i++) {
+      int slot = (head + i) % slotBytes.length;
+      if (!timedOut[slot]) {
+        long waitNanos = sentAtNanos[slot] + timeoutNanos - System.nanoTime();
+        timeoutTimer = env.vertx().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1), fired -> {
+          timeoutTimer = -1;
+          countTimeouts();
+          armTimeoutTimer();
+        });
+        return;
+      }
+    }
+  }
+
+  private void countTimeouts() {
+    long now = System.nanoTime();
+    for (int i = 0; i < inFlight; i++) {
+      int slot = (head + i) % slotBytes.length;
+      if (!timedOut[slot] && now - sentAtNanos[slot] >= timeoutNanos) {
+        timedOut[slot] = true;
+        deliveries.timeouts++;
+      }
+    }
+  }
+
+  private void cancelTimeoutTimer() {
+    if (timeoutTimer != -1) {
+      env.vertx().cancelTimer(timeoutTimer);
+      timeoutTimer = -1;
     }
   }
 
@@ -154,6 +236,9 @@ final class PingPongConnection {
         continue;
       }
       deliveries.replied++;
+      if (timedOut[slot]) {
+        deliveries.late++;
+      }
       failedReconnects = 0;
       countNode();
       if (window.isOpen()) {
@@ -186,6 +271,11 @@ final class PingPongConnection {
     }
     socket = null;
     matcher.clear();
+    if (finSeen) {
+      deliveries.closes++;
+    } else {
+      deliveries.resets++;
+    }
     if (!env.options().reconnect()) {
       errors.record("connection " + id + " closed by the server" + (inFlight > 0 ? " before replying" : "") + lastFailure);
       deliveries.lost += inFlight;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.testing.TestConfigs;
+import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.udp.UdpServerDeployment;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Runs the load generator's command line against an in-process echo server on loopback. */
 @ExtendWith(VertxExtension.class)
@@ -204,6 +206,42 @@ class LoadGeneratorTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"fin", "rst"})
+  void rrTellsResetsFromOrderlyClosesOfAFaultyServer(String closeWith, Vertx vertx, VertxTestContext context)
+      throws Exception {
+    int port = startFaultyServer(vertx, context, new JsonObject().put("closeAfterMessages", 3).put("closeWith", closeWith));
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0, "--reconnect");
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    if (closeWith.equals("rst")) {
+      assertThat(json.getLong("resets")).isPositive();
+      assertThat(json.getLong("closes")).isZero();
+    } else {
+      // Not every one: a request written just as the FIN arrives meets a closed socket, which answers with a reset.
+      assertThat(json.getLong("closes")).isPositive();
+    }
+    assertThat(json.getLong("replied")).isPositive();
+    assertThat(json.getLong("lost")).isZero();
+  }
+
+  @Test
+  void rrCountsTimeoutsAndLateRepliesOfADelayingServer(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startFaultyServer(vertx, context, new JsonObject().put("delayMillis", 200));
+
+    int exit = run("--mode", "rr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0,
+        "--timeout-ms", 50);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("timeouts")).isPositive();
+    assertThat(json.getLong("late")).isPositive().isLessThanOrEqualTo(json.getLong("timeouts"));
+    assertThat(json.getLong("resets")).isZero();
+    assertThat(json.getLong("closes")).isZero();
+  }
+
+  @ParameterizedTest
   @EnumSource(ProxyHeader.Version.class)
   void proxyHeaderIsSentBeforeTheFirstRequest(ProxyHeader.Version version, Vertx vertx, VertxTestContext context)
       throws Exception {
@@ -274,6 +312,13 @@ class LoadGeneratorTest {
 
   private int startServer(Vertx vertx, VertxTestContext context, UnaryOperator<Buffer> transform) throws Exception {
     int port = PrefixEchoServer.start(vertx, transform).await().actualPort();
+    context.completeNow();
+    return port;
+  }
+
+  private int startFaultyServer(Vertx vertx, VertxTestContext context, JsonObject faults) throws Exception {
+    EchoConfig config = TestConfigs.loopback(1).with("faults", faults);
+    int port = TcpServerDeployment.deploy(vertx, config).await().port();
     context.completeNow();
     return port;
   }
