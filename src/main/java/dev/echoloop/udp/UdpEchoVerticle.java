@@ -14,9 +14,12 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
- * Answers each datagram on one UDP socket with one datagram, {@code "<event-loop thread name>: <payload>"}, sent back to
- * the sender's address: RFC 862's echo service in its datagram form, with the thread prefix of the TCP server.
+ * Answers each datagram on one UDP socket with one datagram, {@code <replyPrefix><payload>} ({@code "<event-loop thread
+ * name>: "} by default), sent back to the sender's address: RFC 862's echo service in its datagram form, with the reply
+ * prefix of the TCP server.
  *
  * <p>A socket belongs to the event loop of the verticle that opened it. Several instances bind one port with
  * {@code SO_REUSEPORT} (native transports only), and the kernel spreads senders over them by their address and port, so
@@ -59,7 +62,7 @@ final class UdpEchoVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     String eventLoop = Thread.currentThread().getName();
-    replyPrefix = Buffer.buffer(eventLoop + ": ");
+    replyPrefix = Buffer.buffer(config.replyPrefixTemplate().render(config.nodeName(), eventLoop));
     metrics = new UdpMetrics(eventLoop);
     DatagramSocketOptions options = new DatagramSocketOptions()
       .setIpV6(config.host().contains(":"))
@@ -91,12 +94,23 @@ final class UdpEchoVerticle extends VerticleBase {
       });
   }
 
+  /**
+   * {@code /ready} turns 503 at once; the socket keeps answering for {@code shutdownDelaySeconds}, as the TCP listener
+   * keeps accepting, so a load balancer takes the node out first; then it closes (UDP has no connections to drain).
+   */
   @Override
   public Future<?> stop() {
-    if (sockets.shuttingDown()) {
-      log.info("echoloop UDP shutting down: closing {} socket{}", sockets.count(), sockets.count() == 1 ? "" : "s");
-    }
-    return socket.close().onComplete(closed -> sockets.stopped());
+    boolean speaker = sockets.shuttingDown();
+    int delay = config.shutdownDelaySeconds();
+    Future<?> delayed = delay == 0 ? Future.succeededFuture() : vertx.timer(delay, TimeUnit.SECONDS);
+    return delayed
+      .compose(elapsed -> {
+        if (speaker) {
+          log.info("echoloop UDP shutting down: closing {} socket{}", sockets.count(), sockets.count() == 1 ? "" : "s");
+        }
+        return socket.close();
+      })
+      .onComplete(closed -> sockets.stopped());
   }
 
   private void received(DatagramPacket packet) {

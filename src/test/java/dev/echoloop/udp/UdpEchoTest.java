@@ -3,6 +3,7 @@ package dev.echoloop.udp;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.ops.UdpMetrics.Drop;
 import dev.echoloop.testing.TestConfigs;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
@@ -156,6 +157,30 @@ class UdpEchoTest {
     assertThat(server.readiness().drained().isComplete()).isTrue();
     // Only a closed port can be bound again by a socket without SO_REUSEPORT. The JDK closes a channel registered with
     // a selector (NIO's) at the selector's next turn, after the close has been reported.
+    await().until(() -> canBind(server.port()));
+  }
+
+  @Test
+  void repliesUseTheConfiguredReplyPrefix() throws Exception {
+    UdpServerDeployment server = start(Vertx.vertx(), udpConfig(1)
+      .with("nodeName", "node-7").with("replyPrefix", "[{node} {thread}] "));
+
+    String reply = exchange(client(), server.port(), "templated".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(reply).matches("\\[node-7 vert\\.x-eventloop-thread-\\d+] templated");
+  }
+
+  @Test
+  void duringTheShutdownDelayReadinessIsOffButDatagramsAreStillAnswered() throws Exception {
+    UdpServerDeployment server = start(Vertx.vertx(), udpConfig(1).with("shutdownDelaySeconds", 3));
+    DatagramSocket client = client();
+
+    Future<Void> undeployed = server.undeploy();
+    await().untilAsserted(() -> assertThat(server.readiness().notReadyReason()).isEqualTo("shutting down"));
+    String reply = exchange(client, server.port(), "still here".getBytes(StandardCharsets.UTF_8));
+    undeployed.await(10, TimeUnit.SECONDS);
+
+    assertThat(reply).endsWith(": still here");
     await().until(() -> canBind(server.port()));
   }
 
