@@ -99,7 +99,8 @@ class FleetMetricsTest {
       }
     }
 
-    assertThat(echoloopLabels).containsExactlyInAnyOrder("event_loop", "reason");
+    // Every label has a small fixed set of values: the event loops, the reasons, the faults of echoloop_faults_total.
+    assertThat(echoloopLabels).containsExactlyInAnyOrder("event_loop", "reason", "fault");
     // A client's address or port in a label would make one series per client: unbounded, and useless across nodes.
     assertThat(allLabels).doesNotContain("remote", "client", "peer", "local");
     assertThat(scrape).doesNotContainPattern("=\"127\\.0\\.0\\.1:\\d+\"");
