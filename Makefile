@@ -58,9 +58,8 @@ clean: ## Remove build output
 soak: $(JAR) ## Mixed good and bad clients for SOAK_SECONDS (30, max 60); prints sent/replied/lost
 	python3 bench/soak.py --seconds $(SOAK_SECONDS) --java "$(JAVA)" --jvm-options conf/jvm.options --jar $(JAR)
 
-# Until the PROXY protocol, node names and the load generator's --reconnect are on main, the fleet runs --plain.
 FLEET_SECONDS ?= 90
-FLEET_ARGS ?= --plain --python-load
+FLEET_ARGS ?=
 
 fleet: $(JAR) fleet-tools ## Three nodes behind HAProxy and Prometheus: rolling restart and a crash under load (FLEET_SECONDS, 90)
 	python3 fleet/fleet.py --seconds $(FLEET_SECONDS) --java "$(JAVA)" --jar $(JAR) $(FLEET_ARGS)

@@ -29,7 +29,7 @@ class FleetScenarioTest {
   void aRestartAndACrashBehindHaproxyLoseNoReplyAndPrometheusCountsEveryNode(@TempDir Path workDir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     LaunchedProcess fleet = LaunchedProcess.start(Map.of(), List.of("python3", "fleet/fleet.py",
-      "--seconds", "30", "--restarts", "1", "--crashes", "1", "--connections", "4", "--workers", "2", "--python-load", "--rate", "2000", "--plain",
+      "--seconds", "30", "--restarts", "1", "--crashes", "1", "--connections", "4", "--pipeline", "8", "--workers", "2",
       "--java", java, "--classpath", System.getProperty("java.class.path"),
       "--launcher", EcholoopApplication.class.getName(), "--verticle", TcpServerVerticle.class.getName(),
       "--work-dir", workDir.toString()));

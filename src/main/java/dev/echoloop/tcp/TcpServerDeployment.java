@@ -2,6 +2,9 @@ package dev.echoloop.tcp;
 
 import dev.echoloop.config.AdminConfig;
 import dev.echoloop.config.EchoConfig;
+import dev.echoloop.ops.BuildInfo;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.AdminVerticle;
@@ -85,6 +88,10 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     List<AdminVerticle.Readiness> parts = new ArrayList<>();
     parts.add(ServerGroup.of(vertx, deploymentId));
     parts.addAll(alongside);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      BuildInfo.register(registry, config.nodeName());
+    }
     AdminVerticle verticle = new AdminVerticle(admin, AdminVerticle.Readiness.allOf(parts), routes);
     return vertx.deployVerticle(verticle).map(id -> verticle);
   }

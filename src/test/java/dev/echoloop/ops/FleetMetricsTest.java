@@ -43,7 +43,7 @@ class FleetMetricsTest {
   @BeforeEach
   void deployServerWithAdminAndServeSomeTraffic() throws Exception {
     vertx = Vertx.builder().with(Metrics.enable(new VertxOptions())).build();
-    EchoConfig config = TestConfigs.loopback(2).with("framing", "line").with("maxFrameBytes", 16)
+    EchoConfig config = TestConfigs.loopback(2).with("framing", "line").with("maxFrameBytes", 16).with("nodeName", "node-7")
       .with("admin", new JsonObject().put("port", 0));
     server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
     adminPort = server.startAdmin(config.admin()).await(10, TimeUnit.SECONDS).actualPort();
@@ -104,6 +104,12 @@ class FleetMetricsTest {
     // A client's address or port in a label would make one series per client: unbounded, and useless across nodes.
     assertThat(allLabels).doesNotContain("remote", "client", "peer", "local");
     assertThat(scrape).doesNotContainPattern("=\"127\\.0\\.0\\.1:\\d+\"");
+  }
+
+  @Test
+  void buildInfoCarriesTheVersionAndTheNodeName() {
+    assertThat(scrape()).containsPattern(
+      "(?m)^echoloop_build_info\\{node=\"node-7\",version=\"\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\"} 1(\\.0)?$");
   }
 
   private String scrape() {
