@@ -1,6 +1,9 @@
 package dev.echoloop.live;
 
+import dev.echoloop.config.EchoConfig;
+import dev.echoloop.testing.Ports;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,8 +45,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The live view in a real browser: Debian's headless Chromium, driven by Selenium through the system
  * {@code /usr/bin/chromedriver} (Selenium Manager would try to download a driver, which cannot work here). The page shows
- * each event loop's connections, the connection table, a client held back by backpressure, and the drain. Screenshots
- * are left in {@code target/live-view*.png}.
+ * each event loop's connections, the connection table, a client held back by backpressure, and the drain, and it says
+ * when the server goes away and reconnects by itself. Screenshots are left in {@code target/live-view*.png}.
  */
 @ExtendWith(VertxExtension.class)
 class LivePageTest {
@@ -145,6 +148,22 @@ class LivePageTest {
     assertThat(text(browser, "#state")).matches("draining, \\d+ s left");
     wait.until(page -> rowClients(page).equals(List.of(greedyAddress)));
     screenshot("target/live-view-draining.png");
+  }
+
+  @Test
+  void saysWhenTheServerGoesAwayAndReconnectsByItselfWhenItIsBack(Vertx vertx) throws Exception {
+    // A fixed admin port, so that the server that comes back is found where the page looks.
+    EchoConfig config = LiveServer.config().with("admin", new JsonObject().put("port", Ports.freePort()));
+    LiveServer first = LiveServer.start(vertx, config, LiveView.MAX_VIEWERS, 250);
+    browser.get(first.url("/"));
+    WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
+    wait.until(page -> text(page, "#link").equals("live"));
+
+    first.stop();
+    wait.until(page -> text(page, "#link").equals("server gone: reconnecting…"));
+
+    LiveServer.start(vertx, config, LiveView.MAX_VIEWERS, 250);
+    wait.until(page -> text(page, "#link").equals("live") && text(page, "#state").equals("ready"));
   }
 
   private static String exchange(Socket client, String line) throws IOException {

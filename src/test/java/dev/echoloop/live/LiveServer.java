@@ -15,9 +15,10 @@ import java.util.concurrent.TimeoutException;
  * An echo server with line framing on two event loops, and its admin server with the live view on a port the OS chose.
  *
  * @param server    the echo server
+ * @param admin     the admin server
  * @param adminPort the admin server's port
  */
-record LiveServer(TcpServerDeployment server, int adminPort) {
+record LiveServer(TcpServerDeployment server, AdminVerticle admin, int adminPort) {
 
   /**
    * @param maxViewers             the most viewers of {@code /events}
@@ -40,7 +41,12 @@ record LiveServer(TcpServerDeployment server, int adminPort) {
     TcpServerDeployment server = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS);
     AdminVerticle admin = server.startAdmin(config.admin(), List.of(new LiveView(server, maxViewers, periodMillis)))
       .await(10, TimeUnit.SECONDS);
-    return new LiveServer(server, admin.actualPort());
+    return new LiveServer(server, admin, admin.actualPort());
+  }
+
+  /** Drains and stops the echo server, then the admin server, which closes every viewer's stream. */
+  void stop() throws TimeoutException {
+    server.undeploy().compose(drained -> server.vertx().undeploy(admin.deploymentID())).await(20, TimeUnit.SECONDS);
   }
 
   String url(String path) {
