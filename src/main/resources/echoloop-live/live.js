@@ -37,6 +37,8 @@ function renderServer(server, viewers, open) {
   setField(root, 'instances', String(server.instances));
   setField(root, 'tls', server.tls ? 'on' : 'off');
   setField(root, 'proxyProtocol', server.proxyProtocol ? 'on' : 'off');
+  // A server that misbehaves on purpose must never pass for a broken one: its faults are named, in the warning colour.
+  setField(root, 'faults', server.faults || 'none').className = server.faults ? 'faults-active' : '';
   setField(root, 'uptime', duration(server.uptimeSeconds));
   setField(root, 'viewers', `${viewers.watching} of ${viewers.limit}` + (viewers.skipped ? `, ${viewers.skipped} skipped` : ''));
 }

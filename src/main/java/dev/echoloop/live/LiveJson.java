@@ -75,6 +75,7 @@ final class LiveJson {
       .put("instances", status.instances())
       .put("tls", status.tls())
       .put("proxyProtocol", status.proxyProtocol())
+      .put("faults", status.faults())
       .put("uptimeSeconds", status.uptimeMillis() / 1000);
   }
 

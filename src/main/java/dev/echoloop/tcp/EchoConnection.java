@@ -208,7 +208,7 @@ final class EchoConnection {
     double perSecond = (messages - sampledMessages) * 1e9 / Math.max(1, now - sampledNanos);
     sampledMessages = messages;
     sampledNanos = now;
-    String state = lingering ? "closing" : heldBack ? "held back" : draining || serverDraining ? "draining" : "reading";
+    String state = lingering ? "closing" : stalled ? "faulted" : heldBack ? "held back" : draining || serverDraining ? "draining" : "reading";
     String tls = socket.isSsl() && socket.sslSession() != null ? socket.sslSession().getProtocol() : "";
     return new ServerSnapshot.Connection(String.valueOf(socket.remoteAddress()), String.valueOf(socket.remoteAddress(true)),
       eventLoop, TimeUnit.NANOSECONDS.toMillis(now - openedNanos), bytesIn, bytesWritten, bytesQueued - bytesWritten,

@@ -36,10 +36,11 @@ public record ServerSnapshot(Status status, List<Loop> loops, int open, List<Con
    * @param instances      server verticle instances
    * @param tls            TLS on the echo port
    * @param proxyProtocol  every connection starts with a PROXY protocol header
+   * @param faults         the faults injected on purpose, in words, or null when none is
    * @param uptimeMillis   ms since the first instance started
    */
   public record Status(String state, long drainMillisLeft, long acceptingMillisLeft, String nodeName, String framing, String transport,
-                       int instances, boolean tls, boolean proxyProtocol, long uptimeMillis) {
+                       int instances, boolean tls, boolean proxyProtocol, String faults, long uptimeMillis) {
   }
 
   /**
@@ -71,7 +72,8 @@ public record ServerSnapshot(Status status, List<Loop> loops, int open, List<Con
    * @param bytesQueued       reply bytes waiting to be written (the client is not taking them)
    * @param messages          records answered
    * @param messagesPerSecond records answered per second since the previous snapshot (or since it opened)
-   * @param state             {@code reading}, {@code held back} (backpressure), or {@code draining}
+   * @param state             {@code reading}, {@code held back} (backpressure), {@code draining}, {@code closing} (a
+   *                          lingering close) or {@code faulted} (stalled by {@code faults.stallAfterBytes})
    * @param tlsVersion        the negotiated TLS version ({@code TLSv1.3}), empty without TLS
    */
   public record Connection(String client, String peer, String eventLoop, long ageMillis, long bytesIn, long bytesOut,

@@ -141,7 +141,8 @@ public record TcpServerDeployment(Vertx vertx, String deploymentId, String host,
     }
     return new ServerSnapshot.Status(state, drainMillisLeft, acceptingMillisLeft, config.nodeName(),
       EchoConfig.lowerCase(config.framing()), transportName(vertx, config).toLowerCase(Locale.ROOT), config.instances(),
-      config.tls().enabled(), config.proxyProtocol(), TimeUnit.NANOSECONDS.toMillis(now - group.createdNanos()));
+      config.tls().enabled(), config.proxyProtocol(),
+      config.faults().active() ? config.faults().describe() : null, TimeUnit.NANOSECONDS.toMillis(now - group.createdNanos()));
   }
 
   /**

@@ -50,6 +50,24 @@ class ConnectionTableTest {
   }
 
   @Test
+  void showsAStalledConnectionAsFaultedAndTheServerNamesItsActiveFaults(Vertx vertx) throws Exception {
+    EchoConfig config = LiveServer.config().with("faults", new JsonObject().put("stallAfterBytes", 6));
+    LiveServer live = LiveServer.start(vertx, config, 4, 200);
+    BlockingClient client = new BlockingClient(live.server().port());
+    clients.add(client);
+    // "first\n" is exactly the 6 bytes allowed: answered, and the same read stalls the connection.
+    assertThat(client.send("first\n").readLine()).endsWith(": first");
+
+    try (RawHttpClient request = RawHttpClient.get(live.adminPort(), "/connections")) {
+      JsonObject row = new JsonObject(request.body()).getJsonArray("rows").getJsonObject(0);
+      assertThat(row.getString("state")).isEqualTo("faulted");
+    }
+    try (RawHttpClient viewer = RawHttpClient.get(live.adminPort(), "/events")) {
+      assertThat(viewer.nextEvent().getJsonObject("server").getString("faults")).contains("stall after 6 bytes");
+    }
+  }
+
+  @Test
   void listsEachConnectionWithItsEventLoopAndCountsButNeverItsPayload(Vertx vertx) throws Exception {
     LiveServer live = LiveServer.start(vertx, 4, 1_000, 2);
     Map<String, String> eventLoopOf = new HashMap<>();
