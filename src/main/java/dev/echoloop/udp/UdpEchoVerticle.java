@@ -86,7 +86,7 @@ final class UdpEchoVerticle extends VerticleBase {
         }
         // One line an operator can act on ("Address already in use"), not a bind stack trace.
         InvalidConfigException cannotListen = new InvalidConfigException("cannot listen on UDP " + config.host() + ":"
-          + config.udp().portFor(config.port()) + ": " + failure.getMessage());
+          + config.udp().portFor(config.port()) + ": " + failure);
         if (first) {
           sockets.firstFailed(cannotListen);
         }
