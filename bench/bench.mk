@@ -16,10 +16,10 @@ BENCH_C_PROGRAMS := target/bench/echoload target/bench/echo_limit
 # The demo is timed as `make run` starts it, on the benchmark's JDK (with that JDK's startup archive).
 BENCH_DEMO_COMMAND = $$($(MAKE) -s --no-print-directory demo-command JAVA=$(BENCH_JAVA_HOME)/bin/java)
 
-bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~12 min)
+bench: package bench-peers bench-tools ## Benchmark echoloop against Netty, threads and the Python seed (~15 min)
 	BENCH_JAVA_HOME=$(BENCH_JAVA_HOME) python3 bench/run_bench.py --demo-command "$(BENCH_DEMO_COMMAND)" $(BENCH_ARGS)
 
-bench-quick: package bench-peers bench-tools ## One short benchmark round (~3 min)
+bench-quick: package bench-peers bench-tools ## One short benchmark round (~4 min)
 	BENCH_JAVA_HOME=$(BENCH_JAVA_HOME) python3 bench/run_bench.py --quick --demo-command "$(BENCH_DEMO_COMMAND)" $(BENCH_ARGS)
 
 bench-peers: $(BENCH_PEERS_JAR) $(BENCH_C_PROGRAMS)
