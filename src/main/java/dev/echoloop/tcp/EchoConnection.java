@@ -23,6 +23,7 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -439,9 +440,21 @@ final class EchoConnection {
       case SHUTDOWN_DEADLINE -> end("shutdown deadline", Abort.SHUTDOWN_DEADLINE);
       case FAILED -> {
         log.debug("connection from {} failed: {}", socket.remoteAddress(), signal.failure().toString());
-        end("failed: " + signal.failure(), Abort.FAILED);
+        end(isClientReset(signal.failure()) ? "client reset" : "failed: " + signal.failure(), Abort.FAILED);
       }
     }
+  }
+
+  /**
+   * Whether a connection failure is the client resetting the connection (a TCP RST): "Connection reset by peer" from
+   * the native transports, "Connection reset" from NIO, "Broken pipe" from a write after the RST. That is something a
+   * client does, not a server error, so the access log says {@code client reset}. Recognised by message as Netty's own
+   * {@code SslHandler} does: the exception types carry no portable errno.
+   */
+  private static boolean isClientReset(Throwable failure) {
+    String message = failure.getMessage();
+    return failure instanceof IOException && message != null
+      && (message.contains("Connection reset") || message.contains("Broken pipe"));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.echoloop.tcp;
 
 import dev.echoloop.config.EchoConfig;
+import dev.echoloop.testing.BlockingClient;
 import dev.echoloop.testing.NonReadingClient;
 import dev.echoloop.testing.TestConfigs;
 
@@ -89,6 +90,16 @@ class UndeliveredRepliesTest {
       assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).endsWith(": only line\n");
     }
     assertThat(accessLogEnd()).isEqualTo("idle timeout");
+  }
+
+  @Test
+  void clientThatResetsTheConnectionIsLoggedAsAClientResetNotAsAServerFailure(Vertx vertx) throws Exception {
+    TcpServerDeployment server = deploy(vertx, lineFramed());
+    try (BlockingClient client = new BlockingClient(server.port())) {
+      assertThat(client.send("before the reset\n").readLine()).endsWith(": before the reset");
+      client.reset();
+    }
+    assertThat(accessLogEnd()).isEqualTo("client reset");
   }
 
   private static TcpServerDeployment deploy(Vertx vertx, EchoConfig config) throws Exception {
