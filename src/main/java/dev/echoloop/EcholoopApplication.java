@@ -150,6 +150,20 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   }
 
   /**
+   * A start that fails while deploying with echoloop's own one-line error (a TLS file missing or not parsing, a port
+   * in use) says so in that one line and exits with the launcher's deployment-failure status; the launcher would log
+   * "Failed in deploying verticle" and the exception as well. This hook runs before the launcher's log line, hence
+   * the exit here. Any other failure keeps the launcher's report, stack trace included.
+   */
+  @Override
+  public void afterFailureToDeployVerticle(HookContext context, Throwable failure) {
+    if (failure instanceof InvalidConfigException) {
+      log.error("{}", failure.getMessage());
+      System.exit(ExitCodes.VERTX_DEPLOYMENT);
+    }
+  }
+
+  /**
    * A UDP port that cannot be bound fails the start as a TCP one does: one line, and the launcher's deployment-failure
    * exit status (the hooks run after the launcher's own error handling, so the exit is made here).
    */

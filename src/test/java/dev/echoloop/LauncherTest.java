@@ -9,6 +9,7 @@ import dev.echoloop.testing.Ports;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -169,11 +171,32 @@ class LauncherTest {
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
          LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
            "-conf", "{\"port\":" + taken.getLocalPort() + ",\"instances\":2}")) {
-      assertThat(server.awaitExit(30)).isNotZero();
+      assertThat(server.awaitExit(30)).isEqualTo(15);
       assertThat(server.output())
-        .anyMatch(line -> line.contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
-          && line.endsWith("Address already in use"))
-        .noneMatch(line -> line.startsWith("\tat "));
+        .filteredOn(line -> line.contains("ERROR"))
+        .singleElement().asString()
+        .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ").endsWith("Address already in use");
+      assertThat(server.output()).noneMatch(line -> line.startsWith("\tat "));
+    }
+  }
+
+  @Test
+  void tlsCertificateMissingOrNotParsingStopsTheStartWithOneLineNamingIt(@TempDir Path dir) throws Exception {
+    Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
+    Map<String, String> expected = Map.of(
+      "{\"port\":0,\"tls\":{\"enabled\":true}}", "invalid configuration: tls.enabled=true needs tls.certPath",
+      new JsonObject().put("port", 0).put("tls", new JsonObject().put("enabled", true)
+        .put("certPath", garbage.toString()).put("keyPath", garbage.toString())).encode(),
+      "invalid configuration: tls.certPath=\"" + garbage + "\", tls.keyPath=\"" + garbage + "\" (cannot load them: ");
+    for (Map.Entry<String, String> conf : expected.entrySet()) {
+      try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+        "-conf", conf.getKey())) {
+        assertThat(server.awaitExit(30)).isEqualTo(15);
+        assertThat(server.output())
+          .filteredOn(line -> line.contains("ERROR"))
+          .singleElement().asString().contains(conf.getValue());
+        assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.echoloop.config;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
@@ -65,6 +66,33 @@ public final class TlsSettings {
       .setSslHandshakeTimeout(ssl.getSslHandshakeTimeout())
       .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit())
       .setSni(ssl.isSni());
+  }
+
+  /**
+   * Loads the certificate, key and client CA of {@link #applyTo server options} as Vert.x will, so that a file that
+   * does not parse stops the start with one line naming it, instead of failing inside {@code listen} as if the port
+   * were the problem. Blocking: it reads the files.
+   *
+   * @return {@code options}, unchanged
+   * @throws InvalidConfigException naming {@code tls.certPath}/{@code tls.keyPath} or {@code tls.clientCaPath} and
+   *   the parse failure's type and message
+   */
+  public static NetServerOptions requireLoadable(NetServerOptions options, TlsConfig tls, Vertx vertx) {
+    try {
+      options.getKeyCertOptions().getKeyManagerFactory(vertx);
+    } catch (Exception e) {
+      throw new InvalidConfigException("invalid configuration: tls.certPath=\"" + tls.certPath()
+        + "\", tls.keyPath=\"" + tls.keyPath() + "\" (cannot load them: " + e + ")");
+    }
+    if (options.getTrustOptions() != null) {
+      try {
+        options.getTrustOptions().getTrustManagerFactory(vertx);
+      } catch (Exception e) {
+        throw new InvalidConfigException("invalid configuration: tls.clientCaPath=\"" + tls.clientCaPath()
+          + "\" (cannot load it: " + e + ")");
+      }
+    }
+    return options;
   }
 
   /** TLS for a client of echoloop: trusting {@code tls.trustPath}, the JDK's CAs, or, when asked, anything. */

@@ -99,9 +99,9 @@ public final class TcpServerVerticle extends VerticleBase {
       .setUseProxyProtocol(config.proxyProtocol())
       .setProxyProtocolTimeout(config.proxyProtocolTimeoutSeconds())
       .setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
-    // Checking the certificate files stats them: blocking I/O, so on a worker thread.
+    // Checking the certificate files reads and parses them: blocking I/O, so on a worker thread.
     Future<NetServerOptions> ready = config.tls().enabled()
-      ? vertx.executeBlocking(() -> TlsSettings.applyTo(options, config.tls()))
+      ? vertx.executeBlocking(() -> TlsSettings.requireLoadable(TlsSettings.applyTo(options, config.tls()), config.tls(), vertx))
       : Future.succeededFuture(options);
     return ready.compose(this::listen).compose(bound -> watchCertificate());
   }
