@@ -48,6 +48,8 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   private final boolean instancesOnCommandLine;
   private final String confArgument;
+  private final String optionsArgument;
+  private final String deploymentOptionsArgument;
   private EchoConfig config;
   private Transport transport;
   private volatile boolean serving;
@@ -58,7 +60,9 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     this.instancesOnCommandLine = Arrays.stream(args)
       .map(arg -> arg.toLowerCase(Locale.ROOT))
       .anyMatch(arg -> arg.matches("--?instances(=.*)?"));
-    this.confArgument = confArgument(args);
+    this.confArgument = argument(args, "conf");
+    this.optionsArgument = argument(args, "options", "vertx-options");
+    this.deploymentOptionsArgument = argument(args, "deployment-options");
   }
 
   public static void main(String[] args) {
@@ -87,11 +91,35 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
   }
 
   @Override
+  public JsonObject afterVertxOptionsParsed(JsonObject options) {
+    return requireParsed("-options", optionsArgument, options);
+  }
+
+  @Override
+  public JsonObject afterDeploymentOptionsParsed(JsonObject deploymentOptions) {
+    return requireParsed("-deployment-options", deploymentOptionsArgument, deploymentOptions);
+  }
+
+  /**
+   * Stops the start with one line when the launcher could not read an option's file or JSON text: it would only warn
+   * and go on without it, on options nobody wrote.
+   */
+  private static JsonObject requireParsed(String option, String argument, JsonObject parsed) {
+    if (parsed == null && argument != null) {
+      InvalidConfigException unreadable = ConfigLoader.unreadableJsonArgument(option, argument);
+      // The launcher turns an exception from a hook into exit status 1 without a word.
+      log.error("{}", unreadable.getMessage());
+      throw unreadable;
+    }
+    return parsed;
+  }
+
+  @Override
   public JsonObject afterConfigParsed(JsonObject conf) {
     try {
       if (conf == null && confArgument != null) {
         // Vert.x's launcher only warns and starts on the defaults; a server on a configuration nobody wrote is worse.
-        throw ConfigLoader.unreadableConfArgument(confArgument);
+        throw ConfigLoader.unreadableJsonArgument("-conf", confArgument);
       }
       config = ConfigLoader.forProcess().loadBeforeVertx(conf);
       transport = config.transport().resolve();
@@ -208,14 +236,19 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
     Signal.handle(new Signal("HUP"), signal -> vertx.eventBus().publish(TcpServerVerticle.RELOAD_TLS_ADDRESS, null));
   }
 
-  /** The value of {@code -conf FILE|JSON} (picocli also takes {@code --conf} and {@code -conf=...}), or null. */
-  private static String confArgument(String[] args) {
+  /**
+   * The value of the launcher option with one of these names (picocli takes {@code -name VALUE}, {@code --name VALUE}
+   * and {@code -name=VALUE}), or null.
+   */
+  private static String argument(String[] args, String... names) {
     for (int i = 0; i < args.length; i++) {
-      if ((args[i].equals("-conf") || args[i].equals("--conf")) && i + 1 < args.length) {
-        return args[i + 1];
-      }
-      if (args[i].startsWith("-conf=") || args[i].startsWith("--conf=")) {
-        return args[i].substring(args[i].indexOf('=') + 1);
+      for (String name : names) {
+        if ((args[i].equals("-" + name) || args[i].equals("--" + name)) && i + 1 < args.length) {
+          return args[i + 1];
+        }
+        if (args[i].startsWith("-" + name + "=") || args[i].startsWith("--" + name + "=")) {
+          return args[i].substring(args[i].indexOf('=') + 1);
+        }
       }
     }
     return null;

@@ -127,6 +127,20 @@ class LauncherTest {
   }
 
   @Test
+  void vertxAndDeploymentOptionsThatAreNeitherAFileNorJsonStopTheStartInsteadOfBeingIgnored() throws Exception {
+    for (String option : List.of("-options", "-deployment-options")) {
+      try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+        option, "{\"eventLoopPoolSize\":", "-conf", "{\"port\":0}")) {
+        assertThat(server.awaitExit(30)).isEqualTo(1);
+        assertThat(server.output())
+          .filteredOn(line -> line.contains("ERROR"))
+          .singleElement().asString().contains("invalid configuration: " + option + " \"{\"eventLoopPoolSize\":\" (");
+        assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+      }
+    }
+  }
+
+  @Test
   void instancesFlagOutOfRangeStopsTheStartWithOneLineNamingIt() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
       "-instances", "0", "-conf", "{\"port\":0}")) {

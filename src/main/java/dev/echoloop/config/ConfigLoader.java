@@ -119,12 +119,13 @@ public final class ConfigLoader {
   }
 
   /**
-   * Why the launcher's {@code -conf FILE|JSON} gave no configuration: the launcher reads it as a file, else as JSON
-   * text, and only warns when neither is a JSON object.
+   * Why one of the launcher's {@code FILE|JSON} options ({@code -conf}, {@code -options}, {@code -deployment-options})
+   * gave nothing: the launcher reads it as a file, else as JSON text, and only warns when neither is a JSON object.
    *
-   * @return the one-line error to stop the start with, naming the argument and what is wrong with it
+   * @param option the option as the user would type it, e.g. {@code -conf}
+   * @return the one-line error to stop the start with, naming the option, the argument and what is wrong with it
    */
-  public static InvalidConfigException unreadableConfArgument(String argument) {
+  public static InvalidConfigException unreadableJsonArgument(String option, String argument) {
     String trimmed = argument.strip();
     String reason;
     if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
@@ -134,7 +135,7 @@ public final class ConfigLoader {
       try {
         path = Path.of(argument);
       } catch (InvalidPathException e) {
-        return new InvalidConfigException("invalid configuration: -conf \"" + argument + "\" is neither a file nor JSON");
+        return new InvalidConfigException("invalid configuration: " + option + " \"" + argument + "\" is neither a file nor JSON");
       }
       if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
         reason = "no readable file there, and not JSON";
@@ -146,7 +147,7 @@ public final class ConfigLoader {
         }
       }
     }
-    return new InvalidConfigException("invalid configuration: -conf \"" + argument + "\" (" + reason + ")");
+    return new InvalidConfigException("invalid configuration: " + option + " \"" + argument + "\" (" + reason + ")");
   }
 
   private static String jsonProblem(String text) {
