@@ -5,6 +5,7 @@ import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.testing.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdminRoutesTest {
 
   private int adminPort;
+  private HttpClient client;
 
   @BeforeEach
   void deployServerWithAnExtraRoute(Vertx vertx, VertxTestContext ctx) {
@@ -91,7 +93,10 @@ class AdminRoutesTest {
 
   /** The status code and body, as one string. */
   private Future<String> get(Vertx vertx, String path) {
-    return vertx.createHttpClient()
+    // Held in a field: Vert.x 5 closes an HTTP client that becomes unreachable, so a garbage collection during the
+    // request would close its pool under it ("Pool closed", or a request that never completes).
+    client = vertx.createHttpClient();
+    return client
       .request(HttpMethod.GET, adminPort, "127.0.0.1", path)
       .compose(request -> request.send())
       .compose(response -> response.body().map(body -> response.statusCode() + " " + body));
