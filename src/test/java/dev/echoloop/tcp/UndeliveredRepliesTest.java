@@ -19,12 +19,10 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -35,6 +33,9 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class UndeliveredRepliesTest {
+
+  /** Past the client's 64 KiB receive buffer: the server wrote on instead of resetting when it gave up. */
+  private static final long RESET_AT_ONCE = 1024 * 1024;
 
   private final Logger access = (Logger) LoggerFactory.getLogger("echoloop.access");
   private final ListAppender<ILoggingEvent> accessLines = new ListAppender<>();
@@ -56,7 +57,7 @@ class UndeliveredRepliesTest {
     try (NonReadingClient client = NonReadingClient.stallServer(server.port())) {
       server.undeploy().await(10, TimeUnit.SECONDS);
       assertThat(accessLogEnd()).matches("shutdown deadline, reset with [1-9]\\d* bytes unsent");
-      assertThatThrownBy(client::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("Connection reset");
+      assertThat(client.bytesReadBeforeReset()).isLessThan(RESET_AT_ONCE);
     }
   }
 
@@ -66,7 +67,7 @@ class UndeliveredRepliesTest {
     try (NonReadingClient client = NonReadingClient.stallServer(server.port())) {
       server.undeploy().await(10, TimeUnit.SECONDS);
       assertThat(accessLogEnd()).matches("shutdown deadline, reset with [1-9]\\d* bytes unsent");
-      assertThatThrownBy(client::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("Connection reset");
+      assertThat(client.bytesReadBeforeReset()).isLessThan(RESET_AT_ONCE);
     }
   }
 
@@ -76,7 +77,7 @@ class UndeliveredRepliesTest {
     // The server stops reading once its replies back up, so a second later it sees the connection as idle.
     try (NonReadingClient client = NonReadingClient.stallServer(server.port())) {
       assertThat(accessLogEnd()).matches("idle timeout, reset with [1-9]\\d* bytes unsent");
-      assertThatThrownBy(client::readToEnd).isInstanceOf(SocketException.class).hasMessageContaining("Connection reset");
+      assertThat(client.bytesReadBeforeReset()).isLessThan(RESET_AT_ONCE);
     }
   }
 
