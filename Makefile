@@ -23,7 +23,7 @@ ARCHIVE_CREATE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCacheOutput,-XX:Arch
 ARCHIVE_USE := $(if $(filter aot,$(ARCHIVE_KIND)),-XX:AOTCache,-XX:SharedArchiveFile)=$(ARCHIVE)
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo-command serve test package clean soak fleet fleet-tools dev-cert
+.PHONY: help run demo-command serve test package clean soak fleet fleet-faulty fleet-tools dev-cert
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,11 @@ FLEET_ARGS ?=
 
 fleet: $(JAR) fleet-tools ## Three nodes behind HAProxy and Prometheus: rolling restart and a crash under load (FLEET_SECONDS, 90)
 	python3 fleet/fleet.py --seconds $(FLEET_SECONDS) --java "$(JAVA)" --jar $(JAR) $(FLEET_ARGS)
+
+FLEET_FAULTS ?= {"closeAfterMessages":3,"closeWith":"rst"}
+
+fleet-faulty: $(JAR) fleet-tools ## The fleet with node-2 misbehaving (FLEET_FAULTS, a faults object): what HAProxy and clients see
+	python3 fleet/fleet.py --seconds 20 --faulty-node '$(FLEET_FAULTS)' --java "$(JAVA)" --jar $(JAR) $(FLEET_ARGS)
 
 # Installs only what is missing, so a machine that has the tools needs no package index.
 fleet-tools:

@@ -9,6 +9,13 @@ later. It prints one line,
   sent=N replied=N retried=N lost=0 nodes=3 restarts=3 crashes=1 prometheus_replies=N prometheus_nodes=3
 
 and exits non-zero on any failure. Every process it started is stopped by its pid when it ends, however it ends.
+
+With --faulty-node FAULTS (make fleet-faulty) it runs an observation instead: node-2 carries that `faults` object, the
+load runs without restarts, and one line says what HAProxy and the clients saw,
+
+  faulty=node-2 status=UP eresp=N srv_abrt=N cli_abrt=N sent=N replied=N retried=N lost=N resets=N closes=N timeouts=N
+
+exiting non-zero only when the run itself failed (a node that did not start, a reply that did not match).
 Logs and the rendered configuration files stay in --work-dir for a look afterwards.
 """
 import argparse
@@ -121,8 +128,9 @@ class Processes:
 
 
 class Node:
-    def __init__(self, index, port, admin_port, java, node_command, work_dir, processes):
+    def __init__(self, index, port, admin_port, java, node_command, work_dir, processes, faults=None):
         self.name = "node-%d" % index
+        self.faults = faults
         self.port = port
         self.admin_port = admin_port
         self.java = java
@@ -134,11 +142,14 @@ class Node:
     def config(self):
         # finalScrapeSeconds: Prometheus gets the last counts of a node that stops gracefully. shutdownDelaySeconds
         # outlasts HAProxy's fall 2 x inter 500 ms, so HAProxy takes the node out before its port closes.
-        return json.dumps({
+        config = {
             "host": HOST, "port": self.port, "framing": "line", "instances": 2, "accessLog": False,
             "nodeName": self.name, "replyPrefix": REPLY_PREFIX, "proxyProtocol": True,
             "shutdownDelaySeconds": 2, "shutdownTimeoutSeconds": 5, "drain": "boundary",
-            "admin": {"host": HOST, "port": self.admin_port, "finalScrapeSeconds": 3 * SCRAPE_INTERVAL}})
+            "admin": {"host": HOST, "port": self.admin_port, "finalScrapeSeconds": 3 * SCRAPE_INTERVAL}}
+        if self.faults:
+            config["faults"] = self.faults
+        return json.dumps(config)
 
     def start(self):
         command = [self.java, "@conf/jvm.options", *self.node_command, "-conf", self.config()]
@@ -211,6 +222,13 @@ class HAProxy:
         (srv_abrt), with the retries (wretr) and redispatches (wredis) that hid a failed connect from the client."""
         row = (self.stats() or {}).get("BACKEND", {})
         return {key: int(row.get(key) or 0) for key in ("econ", "srv_abrt", "wretr", "wredis")}
+
+    def server_counts(self, server):
+        """What HAProxy counted on one server: its status, responses it cut off or that failed (eresp), aborts by the
+        server (srv_abrt) and by the client (cli_abrt)."""
+        row = (self.stats() or {}).get(server, {})
+        return {"status": row.get("status", ""),
+                **{key: int(row.get(key) or 0) for key in ("eresp", "srv_abrt", "cli_abrt")}}
 
     def status(self, server):
         stats = self.stats() or {}
@@ -320,10 +338,9 @@ class JavaLoad:
                  workers):
         common = ["--port", str(port), "--reconnect", "--warmup", "0", "--duration", str(seconds),
                   "--reply-prefix", reply_prefix]
-        self.runs = {
-            "load-rr": ["--mode", "rr", "--connections", str(connections), "--pipeline", str(pipeline), *common],
-            "load-cpr": ["--mode", "cpr", "--connections", str(workers), *common],
-        }
+        self.runs = {"load-rr": ["--mode", "rr", "--connections", str(connections), "--pipeline", str(pipeline), *common]}
+        if workers:
+            self.runs["load-cpr"] = ["--mode", "cpr", "--connections", str(workers), *common]
         # The load generator runs flat out; at a lower priority it cannot starve the nodes' restarts on a small machine.
         self.command = ["nice", "-n", "10", java, "@conf/jvm.options", "-cp", classpath, LOAD_GENERATOR_CLASS]
         self.seconds = seconds
@@ -343,7 +360,8 @@ class JavaLoad:
 
     def finish(self):
         """Waits for both runs to end; returns their summed counts and the set of nodes that replied."""
-        totals = {"sent": 0, "replied": 0, "retried": 0, "lost": 0, "mismatched": 0}
+        totals = {"sent": 0, "replied": 0, "retried": 0, "lost": 0, "mismatched": 0,
+                  "resets": 0, "closes": 0, "timeouts": 0, "late": 0}
         failures = []
         nodes = set()
         for name, (process, json_file) in self.started.items():
@@ -484,6 +502,48 @@ def scenario(args, work_dir, processes):
     return 1 if problems else 0
 
 
+def fault_observation(args, work_dir, processes):
+    """make fleet-faulty: node-2 misbehaves on purpose (args.faulty_node, a `faults` object); the load runs through
+    HAProxy without restarts, and the summary says what the balancer and the clients made of it."""
+    faults = json.loads(args.faulty_node)
+    if not isinstance(faults, dict):
+        raise FleetFailure("--faulty-node takes a JSON object, echoloop's `faults`, e.g. "
+                           "'{\"closeAfterMessages\":3,\"closeWith\":\"rst\"}'")
+    ports = free_ports(2 * NODES + 1)
+    node_command = ["-cp", args.classpath, args.launcher, args.verticle] if args.classpath else ["-jar", args.jar]
+    nodes = [Node(i + 1, ports[2 * i], ports[2 * i + 1], args.java, node_command, work_dir, processes,
+                  faults if i == 1 else None) for i in range(NODES)]
+    faulty = nodes[1]
+    haproxy = HAProxy(work_dir, ports[-1], nodes, processes)
+    for node in nodes:
+        node.start()
+    haproxy.start()
+    for node in nodes:
+        haproxy.wait_up(node, START_TIMEOUT)
+    load_seconds = max(5, args.seconds - SETUP_SECONDS)
+    log("3 nodes UP behind HAProxy on %s:%d, %s with faults %s; load for %d s"
+        % (HOST, haproxy.frontend_port, faulty.name, json.dumps(faults), load_seconds))
+    load = JavaLoad(args.java, args.classpath or args.jar, haproxy.frontend_port, load_seconds, REPLY_PREFIX, work_dir,
+                    processes, args.connections, args.pipeline, args.workers)
+    load.start()
+    counts, _ = load.finish()
+    seen = haproxy.server_counts(faulty.name)
+    print("faulty=%s status=%s eresp=%d srv_abrt=%d cli_abrt=%d sent=%d replied=%d retried=%d lost=%d resets=%d"
+          " closes=%d timeouts=%d" % (faulty.name, seen["status"].replace(" ", "_") or "unknown", seen["eresp"],
+                                      seen["srv_abrt"], seen["cli_abrt"], counts["sent"], counts["replied"],
+                                      counts["retried"], counts["lost"], counts["resets"], counts["closes"],
+                                      counts["timeouts"]), flush=True)
+    # Faults make the load generator exit non-zero on purpose (lost requests are its errors); only a reply that did
+    # not match its request, or a node that died, means the run itself went wrong.
+    problems = []
+    if counts["mismatched"]:
+        problems.append("%d replies did not match their request" % counts["mismatched"])
+    problems.extend("%s exited" % node.name for node in nodes if not node.alive())
+    for problem in problems:
+        log(problem)
+    return 1 if problems else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=90, help="the whole scenario's length (default 90)")
@@ -497,7 +557,9 @@ def main():
     parser.add_argument("--verticle", default=SERVER_VERTICLE, help="with --classpath: the server verticle")
     parser.add_argument("--connections", type=int, default=8, help="persistent pipelining connections (default 8)")
     parser.add_argument("--pipeline", type=int, default=16, help="requests in flight on each of them (default 16)")
-    parser.add_argument("--workers", type=int, default=4, help="connection-per-request workers (default 4)")
+    parser.add_argument("--workers", type=int, default=4, help="connection-per-request workers (default 4; 0 for none)")
+    parser.add_argument("--faulty-node", metavar="FAULTS",
+                        help="observe instead: node-2 runs with this `faults` object (JSON), no restarts")
     parser.add_argument("--work-dir", default=str(PROJECT / "target" / "fleet"),
                         help="logs and rendered configuration (default target/fleet)")
     args = parser.parse_args()
@@ -514,7 +576,7 @@ def main():
 
     processes = Processes(work_dir)
     try:
-        return scenario(args, work_dir, processes)
+        return (fault_observation if args.faulty_node else scenario)(args, work_dir, processes)
     except FleetFailure as failure:
         log("FAILED: %s (logs in %s)" % (failure, work_dir))
         return 1
