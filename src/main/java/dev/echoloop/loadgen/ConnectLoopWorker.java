@@ -8,6 +8,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One cpr worker, the original Python client's loop: connect, send {@code Hello from clientK\n}, read the whole reply,
@@ -16,8 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Without {@code --reconnect}, a worker that cannot connect stops: the server is gone or out of resources, and
  * retrying would only spin. With it, the worker retries with a growing pause, and a request the server closed on
  * without answering is sent again on a new connection, counted as retried.
+ *
+ * <p>Like the rr connections it tells failures apart: a server that closes before replying does so with a reset (as
+ * a refusing server does) or an orderly close, a reply not there after {@code --timeout-ms} is a timeout, and its
+ * reply, if it comes, is late.
  */
 final class ConnectLoopWorker {
+
+  private static final Logger log = LoggerFactory.getLogger(ConnectLoopWorker.class);
 
   private static final long BACKOFF_MIN_MS = 10;
   private static final long BACKOFF_MAX_MS = 500;
@@ -41,6 +49,11 @@ final class ConnectLoopWorker {
   private boolean retrying;
   private int failures;
   private boolean givenUp;
+  /** How the server ends the current connection: an orderly close or a reset. */
+  private ServerClose serverClose;
+  /** The request in hand has been counted as a timeout, so its reply, if any, is late. */
+  private boolean timedOut;
+  private long timeoutTimer = -1;
 
   ConnectLoopWorker(int number, LoadEnvironment env, MeasurementWindow window, LatencyRecorder latencies,
       LongAdder completed, ErrorTally errors) {
@@ -65,6 +78,7 @@ final class ConnectLoopWorker {
   /** Ends the worker after the grace for late replies; a request still unanswered is lost. */
   Future<Deliveries> giveUp() {
     givenUp = true;
+    cancelTimeoutTimer();
     if (awaitingReply || retrying) {
       errors.record("worker " + number + ": no reply within " + Drain.REPLY_GRACE_SECONDS + " s after the run");
       deliveries.lost++;
@@ -100,8 +114,11 @@ final class ConnectLoopWorker {
       return;
     }
     NetSocket socket = connected.result();
+    serverClose = ServerClose.watch(socket);
     matcher.clear();
     socket.handler(chunk -> onData(socket, chunk));
+    // A reset is counted when the connection closes; Vert.x would otherwise log each one as an unhandled error.
+    socket.exceptionHandler(failure -> log.debug("worker {}: {}", number, failure.toString()));
     socket.closeHandler(v -> onClosed());
     if (retrying) {
       deliveries.retried++;
@@ -109,7 +126,22 @@ final class ConnectLoopWorker {
       deliveries.sent++;
     }
     awaitingReply = true;
+    timedOut = false;
     socket.write(wire);
+    timeoutTimer = env.vertx().setTimer(env.options().timeoutMillis(), fired -> {
+      timeoutTimer = -1;
+      if (awaitingReply) {
+        timedOut = true;
+        deliveries.timeouts++;
+      }
+    });
+  }
+
+  private void cancelTimeoutTimer() {
+    if (timeoutTimer != -1) {
+      env.vertx().cancelTimer(timeoutTimer);
+      timeoutTimer = -1;
+    }
   }
 
   private void onData(NetSocket socket, Buffer chunk) {
@@ -121,11 +153,15 @@ final class ConnectLoopWorker {
     long repliedAtNanos = System.nanoTime();
     awaitingReply = false;
     retrying = false;
+    cancelTimeoutTimer();
     if (verdict == ReplyMatcher.Verdict.MISMATCHED) {
       deliveries.mismatched++;
       errors.record("worker " + number + ": " + matcher.describeMismatch(message));
     } else {
       deliveries.replied++;
+      if (timedOut) {
+        deliveries.late++;
+      }
       failures = 0;
       replyPrefix.nodeIn(matcher.lastPrefix()).ifPresent(node -> deliveries.node(node)[0]++);
       if (window.isOpen()) {
@@ -143,6 +179,12 @@ final class ConnectLoopWorker {
     }
     if (awaitingReply) {
       awaitingReply = false;
+      cancelTimeoutTimer();
+      if (serverClose.orderly()) {
+        deliveries.closes++;
+      } else {
+        deliveries.resets++;
+      }
       if (env.options().reconnect()) {
         retrying = true;
         retryLater();

@@ -96,8 +96,8 @@ public final class LoadGenerator implements Callable<Integer> {
   private boolean trustAll;
 
   @Option(names = "--timeout-ms", defaultValue = "1000",
-      description = "udp and rr: how long to wait for a reply before counting a timeout; udp then sends the next "
-          + "datagram, rr keeps waiting and counts a reply after it as late (default: ${DEFAULT-VALUE}).")
+      description = "udp, rr and cpr: how long to wait for a reply before counting a timeout; udp then sends the "
+          + "next datagram, rr and cpr keep waiting and count a reply after it as late (default: ${DEFAULT-VALUE}).")
   private int timeoutMillis;
 
   @Option(names = "--event-loops", defaultValue = "1", description = "Client event loops (default: ${DEFAULT-VALUE}).")

@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param reconnect   reopen a connection the server closed and send its unanswered requests again (rr, cpr)
  * @param replyPrefix the server's {@code replyPrefix}: what replies start with, and where they name their node
  * @param proxyHeader send this PROXY protocol header first on every connection, or none
- * @param timeoutMillis how long udp waits for a reply before it counts a timeout and sends the next datagram
+ * @param timeoutMillis how long a reply may take before it counts as a timeout (ms): udp then sends the next
+ *                      datagram, rr and cpr keep waiting and count the reply as late
  */
 record LoadOptions(
     Mode mode,

@@ -1,14 +1,9 @@
 package dev.echoloop.loadgen;
 
 import dev.echoloop.config.ReplyPrefix;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,8 +53,8 @@ final class PingPongConnection {
   private final boolean[] timedOut;
   private final long timeoutNanos;
   private long timeoutTimer = -1;
-  /** The server's FIN arrived (end of input) before the connection closed: an orderly close, not a reset. */
-  private boolean finSeen;
+  /** How the server ends the current connection: an orderly close or a reset. */
+  private ServerClose serverClose;
   private int head;
   private int inFlight;
   private NetSocket socket;
@@ -124,31 +119,10 @@ final class PingPongConnection {
   private void attach(NetSocket connected) {
     socket = connected;
     nodeReplies = null;
-    finSeen = false;
-    watchForFin(connected);
+    serverClose = ServerClose.watch(connected);
     connected.handler(this::onData);
     connected.exceptionHandler(this::onFailure);
     connected.closeHandler(v -> onClosed(connected));
-  }
-
-  /**
-   * Tells an orderly close from a reset. Netty closes a connection on the server's FIN or RST alike, and reports an RST
-   * as an exception only when it reads one; allowing half-closure makes a FIN arrive first as an end-of-input event,
-   * after which this side closes too.
-   */
-  private void watchForFin(NetSocket connected) {
-    ChannelHandlerContext vertxHandler = ((NetSocketInternal) connected).channelHandlerContext();
-    vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    vertxHandler.pipeline().addBefore("handler", "loadgen-fin", new ChannelInboundHandlerAdapter() {
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof ChannelInputShutdownEvent) {
-          finSeen = true;
-          ctx.close();
-        }
-        ctx.fireUserEventTriggered(event);
-      }
-    });
   }
 
   /** Sends new requests until the pipeline is full, or finishes once the window closed and all are answered. */
@@ -271,7 +245,7 @@ final class PingPongConnection {
     }
     socket = null;
     matcher.clear();
-    if (finSeen) {
+    if (serverClose.orderly()) {
       deliveries.closes++;
     } else {
       deliveries.resets++;

@@ -203,6 +203,36 @@ class LoadGeneratorTest {
     assertThat(json.getLong("lost")).isZero();
     assertThat(json.getLong("replied")).isEqualTo(json.getLong("sent"));
     assertThat(json.getJsonObject("nodes").fieldNames()).containsExactlyInAnyOrder("node-1", "node-2");
+    assertThat(json.getLong("closes")).as("orderly closes before a reply").isPositive();
+    assertThat(json.getLong("resets")).isZero();
+  }
+
+  @Test
+  void cprCountsTheResetsOfARefusingServerAndRetriesThem(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startFaultyServer(vertx, context, new JsonObject().put("refuseProbability", 0.5));
+
+    int exit = run("--mode", "cpr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0, "--reconnect");
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("resets")).isPositive();
+    assertThat(json.getLong("closes")).isZero();
+    assertThat(json.getLong("retried")).isPositive();
+    assertThat(json.getLong("lost")).isZero();
+  }
+
+  @Test
+  void cprCountsTimeoutsAndLateRepliesOfADelayingServer(Vertx vertx, VertxTestContext context) throws Exception {
+    int port = startFaultyServer(vertx, context, new JsonObject().put("delayMillis", 200));
+
+    int exit = run("--mode", "cpr", "--port", port, "--connections", 2, "--duration", 1, "--warmup", 0,
+        "--timeout-ms", 50);
+
+    JsonObject json = resultJson();
+    assertThat(exit).isZero();
+    assertThat(json.getLong("timeouts")).isPositive();
+    assertThat(json.getLong("late")).isEqualTo(json.getLong("timeouts"));
+    assertThat(json.getLong("resets")).isZero();
   }
 
   @ParameterizedTest
