@@ -16,6 +16,8 @@ import java.util.List;
  * @param protocols               the TLS versions the echo server accepts ({@code TLSv1.2}, {@code TLSv1.3})
  * @param cipherSuites            the cipher suites the echo server accepts, IANA names; by default Mozilla's
  *                                "intermediate" server profile, ECDHE only
+ * @param alpnProtocols           the ALPN protocol names (RFC 7301) the echo server offers, in its order of preference;
+ *                                empty (the default) offers none
  */
 public record TlsConfig(
   boolean enabled,
@@ -27,7 +29,8 @@ public record TlsConfig(
   boolean trustAll,
   int handshakeTimeoutSeconds,
   List<String> protocols,
-  List<String> cipherSuites) {
+  List<String> cipherSuites,
+  List<String> alpnProtocols) {
 
   /** Whether a TLS client must present a certificate: the {@code tls.clientAuth} key. */
   public enum ClientAuthMode {
@@ -47,6 +50,7 @@ public record TlsConfig(
     }
     protocols = List.copyOf(protocols);
     cipherSuites = List.copyOf(cipherSuites);
+    alpnProtocols = List.copyOf(alpnProtocols);
     List<String> suites = cipherSuites;
     boolean usable = protocols.stream().anyMatch(protocol -> suites.stream()
       .anyMatch(suite -> isTls13Suite(suite) == protocol.equals("TLSv1.3")));

@@ -45,7 +45,10 @@ public final class TlsSettings {
       .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)
       // Keeps the name the client asked for (SNI), for the info line; with one certificate every name gets it.
       .setSni(true)
-      .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()));
+      .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()))
+      // Vert.x negotiates ALPN only when asked to; with no protocol to offer the extension is ignored.
+      .setUseAlpn(!tls.alpnProtocols().isEmpty())
+      .setApplicationLayerProtocols(tls.alpnProtocols());
     tls.cipherSuites().forEach(options::addEnabledCipherSuite);
     if (!tls.clientCaPath().isEmpty()) {
       requireFile("tls.clientCaPath", tls.clientCaPath());
@@ -58,14 +61,18 @@ public final class TlsSettings {
   public static NetServerOptions applyTo(NetServerOptions options, TlsConfig tls) {
     ServerSSLOptions ssl = server(tls);
     ssl.getEnabledCipherSuites().forEach(options::addEnabledCipherSuite);
-    return options.setSsl(true)
+    options.setSsl(true)
       .setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols())
       .setKeyCertOptions(ssl.getKeyCertOptions())
       .setTrustOptions(ssl.getTrustOptions())
       .setClientAuth(ssl.getClientAuth())
       .setSslHandshakeTimeout(ssl.getSslHandshakeTimeout())
       .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit())
-      .setSni(ssl.isSni());
+      .setSni(ssl.isSni())
+      .setUseAlpn(ssl.isUseAlpn());
+    // NetServerOptions has no setter of its own for the ALPN list; its SSL options, created by the setters above, do.
+    options.getSslOptions().setApplicationLayerProtocols(ssl.getApplicationLayerProtocols());
+    return options;
   }
 
   /**

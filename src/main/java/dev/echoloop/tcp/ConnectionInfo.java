@@ -1,5 +1,7 @@
 package dev.echoloop.tcp;
 
+import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -15,19 +17,17 @@ import javax.net.ssl.SSLSession;
  * The server-speaks-first info line ({@code greeting: info}): what the server knows about a connection once it is
  * established, after the PROXY header and the TLS handshake, as one JSON object.
  *
- * <p>{@code proxy} holds the header's addresses. Vert.x 5.0.7 keeps only those from the header (as the socket's remote
- * and local address) and drops the rest, so the header's version (v1 or v2) cannot be shown; a LOCAL or UNKNOWN header,
- * whose addresses do not count, shows as {@code {"source": null, "destination": null}}.
+ * <p>{@code proxy} is the PROXY protocol header as {@link ProxyHeaderWatch} kept it ({@link ReceivedProxyHeader}):
+ * version, command, protocol and addresses; a LOCAL or UNKNOWN header, whose addresses do not count, has null ones.
+ * It is null when the server does not read PROXY headers, and also for the rare connection accepted in the instant
+ * between the bind and the watch's installation, whose header only Vert.x saw.
  */
 final class ConnectionInfo {
 
   private ConnectionInfo() {
   }
 
-  /**
-   * @param proxyProtocol whether the server reads a PROXY header, so that every connection came with one
-   */
-  static JsonObject of(NetSocket socket, String node, String thread, boolean proxyProtocol, Instant connectedAt) {
+  static JsonObject of(NetSocket socket, String node, String thread, Instant connectedAt) {
     SocketAddress client = socket.remoteAddress();
     SocketAddress peer = socket.remoteAddress(true);
     return new JsonObject()
@@ -36,22 +36,14 @@ final class ConnectionInfo {
       .put("client", text(client))
       .put("peer", text(peer))
       .put("local", text(socket.localAddress()))
-      .put("proxy", proxyProtocol ? proxy(socket, client, peer) : null)
+      .put("proxy", proxy(socket))
       .put("tls", socket.isSsl() ? tls(socket) : null)
       .put("connectedAt", connectedAt.toString());
   }
 
-  /**
-   * The header's addresses. Vert.x hands them over only as the socket's remote and local address (its channel
-   * attributes are read once and cleared), so a header is known to have named addresses when they differ from the
-   * socket's own; when they are the same, the header named none (LOCAL, UNKNOWN), or named exactly these.
-   */
-  private static JsonObject proxy(NetSocket socket, SocketAddress client, SocketAddress peer) {
-    SocketAddress reached = socket.localAddress();
-    boolean fromHeader = !client.equals(peer) || !reached.equals(socket.localAddress(true));
-    return new JsonObject()
-      .put("source", fromHeader ? text(client) : null)
-      .put("destination", fromHeader ? text(reached) : null);
+  private static JsonObject proxy(NetSocket socket) {
+    ReceivedProxyHeader header = ReceivedProxyHeader.of(((NetSocketInternal) socket).channelHandlerContext().channel());
+    return header == null ? null : header.toJson();
   }
 
   private static JsonObject tls(NetSocket socket) {
@@ -60,8 +52,18 @@ final class ConnectionInfo {
       .put("version", session.getProtocol())
       .put("cipherSuite", session.getCipherSuite())
       .put("sni", socket.indicatedServerName())
-      .put("alpn", socket.applicationLayerProtocol())
+      .put("alpn", alpn(socket))
       .put("clientCertificate", clientSubject(socket));
+  }
+
+  /**
+   * The protocol agreed by ALPN (RFC 7301), or null when the client offered none or the server offers none
+   * ({@code tls.alpnProtocols}). Read from Netty's TLS handler: Vert.x 5.0.7's {@code NetSocket.applicationLayerProtocol()}
+   * is null on every server-side socket, as its server never passes the negotiated protocol to the socket.
+   */
+  private static String alpn(NetSocket socket) {
+    SslHandler tls = ((NetSocketInternal) socket).channelHandlerContext().pipeline().get(SslHandler.class);
+    return tls == null ? null : tls.applicationProtocol();
   }
 
   /** The client certificate's subject under mutual TLS, or null when the client presented none. */

@@ -168,8 +168,7 @@ final class EchoConnection {
     });
     if (config.greeting() == EchoConfig.Greeting.INFO) {
       // Here the connection is established: the PROXY header read, the TLS handshake done, so their details exist.
-      JsonObject info = ConnectionInfo.of(socket, config.nodeName(), Thread.currentThread().getName(),
-        config.proxyProtocol(), Instant.now());
+      JsonObject info = ConnectionInfo.of(socket, config.nodeName(), Thread.currentThread().getName(), Instant.now());
       write(((BufferInternal) format.line(info.encode())).getByteBuf());
     }
     // The banner (faults.banner) combines with the greeting: the info line first, then the fixed line.

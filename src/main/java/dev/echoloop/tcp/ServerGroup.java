@@ -1,6 +1,9 @@
 package dev.echoloop.tcp;
 
 import dev.echoloop.ops.AdminVerticle;
+import dev.echoloop.ops.EchoMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,6 +13,8 @@ import io.vertx.core.shareddata.Shareable;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +37,9 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
   private final Promise<Void> drained = Promise.promise();
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private final AtomicBoolean certificateWatched = new AtomicBoolean();
+  private final AtomicBoolean proxyHeadersWatched = new AtomicBoolean();
+  /** Each instance's counters by its event loop, for what happens on a connection before Vert.x hands it over. */
+  private final Map<EventLoop, EchoMetrics> metricsByLoop = new ConcurrentHashMap<>();
   /** Each instance's connections, for the live view; instances add theirs when they listen. */
   private final List<EventLoopConnections> loops = new CopyOnWriteArrayList<>();
   private final long createdNanos = System.nanoTime();
@@ -90,6 +98,21 @@ final class ServerGroup implements Shareable, AdminVerticle.Readiness {
   /** True for the one instance that is to watch and reload the certificate the instances share. */
   boolean claimCertificateWatch() {
     return certificateWatched.compareAndSet(false, true);
+  }
+
+  /** True for the one instance that is to watch the PROXY headers of the connections the instances share. */
+  boolean claimProxyHeaderWatch() {
+    return proxyHeadersWatched.compareAndSet(false, true);
+  }
+
+  /** Records the counters of an instance serving on {@code loop}; instances sharing a loop share its counters. */
+  void serveOn(EventLoop loop, EchoMetrics metrics) {
+    metricsByLoop.putIfAbsent(loop, metrics);
+  }
+
+  /** The counters of the event loop {@code channel} is registered on, which an instance of the group serves. */
+  EchoMetrics metricsOf(Channel channel) {
+    return metricsByLoop.get(channel.eventLoop());
   }
 
   /**

@@ -8,13 +8,13 @@ import dev.echoloop.ops.EchoMetrics;
 import dev.echoloop.tcp.codec.WireFormat;
 import dev.echoloop.ops.EchoMetrics.Fault;
 import dev.echoloop.ops.EchoMetrics.Rejection;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
@@ -89,13 +89,15 @@ public final class TcpServerVerticle extends VerticleBase {
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
     metrics = new EchoMetrics(eventLoop);
     connections = new EventLoopConnections(context, eventLoop, metrics, config.admin().enabled());
+    group.serveOn(((ContextInternal) context).nettyEventLoop(), metrics);
     busyMessage = WireFormat.of(config.framing()).errorMessage(BUSY);
     NetServerOptions options = new NetServerOptions()
       .setTcpNoDelay(true)
       // Idle means nothing received: watching writes too would hang a listener on every reply's write.
       .setReadIdleTimeout(config.idleTimeoutSeconds())
       .setIdleTimeoutUnit(TimeUnit.SECONDS)
-      // Vert.x reads the header before the TLS handshake, and reports the header's addresses as the socket's own.
+      // Vert.x reads the header before the TLS handshake, and reports the header's addresses as the socket's own;
+      // ProxyHeaderWatch adds the deadline, the count of missing headers and the header's version.
       .setUseProxyProtocol(config.proxyProtocol())
       .setProxyProtocolTimeout(config.proxyProtocolTimeoutSeconds())
       .setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
@@ -103,7 +105,7 @@ public final class TcpServerVerticle extends VerticleBase {
     Future<NetServerOptions> ready = config.tls().enabled()
       ? vertx.executeBlocking(() -> TlsSettings.requireLoadable(TlsSettings.applyTo(options, config.tls()), config.tls(), vertx))
       : Future.succeededFuture(options);
-    return ready.compose(this::listen).compose(bound -> watchCertificate());
+    return ready.compose(this::listen).compose(bound -> watchProxyHeaders()).compose(watched -> watchCertificate());
   }
 
   /**
@@ -128,9 +130,9 @@ public final class TcpServerVerticle extends VerticleBase {
   }
 
   /**
-   * A connection that broke before it was handed to echoloop: an invalid PROXY header, or a failed TLS handshake. A
-   * connection whose PROXY header never came is closed by Vert.x at the timeout without telling anyone (5.0.7's
-   * {@code HAProxyMessageCompletionHandler}), so that case cannot be counted here.
+   * A connection that broke before it was handed to echoloop: an invalid or unsupported (UDP) PROXY header, or a failed
+   * TLS handshake. A connection whose PROXY header never came is counted by {@link ProxyHeaderWatch}, as Vert.x does not
+   * report it.
    */
   private void failedBeforeAccept(Throwable failure) {
     if (failure instanceof HAProxyProtocolException
@@ -141,6 +143,15 @@ public final class TcpServerVerticle extends VerticleBase {
       metrics.rejected(Rejection.TLS);
       log.debug("connection failed before it was accepted (TLS handshake?): {}", failure.toString());
     }
+  }
+
+  /** The first instance of a PROXY protocol server installs the one watch over the headers of the listening socket. */
+  private Future<?> watchProxyHeaders() {
+    if (!config.proxyProtocol() || !group.claimProxyHeaderWatch()) {
+      return Future.succeededFuture();
+    }
+    return ProxyHeaderWatch.install((ContextInternal) context, server, group::metricsOf,
+      config.proxyProtocolTimeoutSeconds());
   }
 
   /** The first instance of a TLS server deploys the one certificate watcher of the whole deployment. */

@@ -1,6 +1,7 @@
 package dev.echoloop.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.loadgen.ProxyHeader;
@@ -8,9 +9,11 @@ import dev.echoloop.testing.BlockingClient;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestCertificates;
 import dev.echoloop.testing.TestConfigs;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.NetClient;
@@ -24,14 +27,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code greeting: info}: the server speaks first, with one JSON line framed like a reply, saying which node and event
- * loop serve the connection, which addresses and PROXY header it saw, and what TLS was agreed; echo works after it.
+ * loop serve the connection, which addresses and PROXY header (version, command) it saw, and what TLS was agreed,
+ * ALPN included; echo works after it.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
@@ -95,8 +106,8 @@ class GreetingTest {
     assertThat(info.getString("client")).isEqualTo("203.0.113.7:40123");
     assertThat(info.getString("peer")).isEqualTo("127.0.0.1:" + socket.localAddress().port());
     assertThat(info.getString("local")).isEqualTo("198.51.100.1:7007");
-    assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject()
-      .put("source", "203.0.113.7:40123").put("destination", "198.51.100.1:7007"));
+    assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject().put("version", "v2").put("command", "PROXY")
+      .put("protocol", "TCP4").put("source", "203.0.113.7:40123").put("destination", "198.51.100.1:7007"));
     JsonObject tls = info.getJsonObject("tls");
     assertThat(tls.getString("version")).startsWith("TLSv1.");
     assertThat(tls.getString("cipherSuite")).startsWith("TLS_");
@@ -108,16 +119,108 @@ class GreetingTest {
       .endsWith(": after the greeting\n");
   }
 
-  @Test
-  void aHealthCheckHeaderShowsAsAProxyWithoutAddresses(Vertx vertx) throws Exception {
-    EchoConfig config = TestConfigs.loopback(1).with("framing", "line").with("greeting", "info")
-      .with("proxyProtocol", true);
-    int port = TcpServerDeployment.deploy(vertx, config).await(10, TimeUnit.SECONDS).port();
+  @ParameterizedTest
+  @EnumSource(ProxyHeader.Version.class)
+  void theProxyFieldNamesTheHeadersVersion(ProxyHeader.Version version, Vertx vertx) throws Exception {
+    int port = TcpServerDeployment.deploy(vertx, proxyInfoConfig()).await(10, TimeUnit.SECONDS).port();
 
-    try (BlockingClient client = new BlockingClient(port)) {
-      JsonObject info = new JsonObject(client.send("PROXY UNKNOWN\r\n").readLine());
-      assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject().putNull("source").putNull("destination"));
-      assertThat(info.getString("client")).isEqualTo("127.0.0.1:" + client.localPort());
+    JsonObject info = firstLineAfter(vertx, port, socket -> ProxyHeader.send(socket, version,
+      SocketAddress.inetSocketAddress(40123, "2001:db8::7"), SocketAddress.inetSocketAddress(7007, "2001:db8::1")));
+
+    assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject()
+      .put("version", version == ProxyHeader.Version.V1 ? "v1" : "v2").put("command", "PROXY").put("protocol", "TCP6")
+      .put("source", info.getString("client")).put("destination", info.getString("local")));
+    assertThat(info.getString("client")).contains("2001:db8:").endsWith(":40123");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ProxyHeader.Version.class)
+  void aHealthCheckHeaderShowsItsCommandWithoutAddresses(ProxyHeader.Version version, Vertx vertx) throws Exception {
+    int port = TcpServerDeployment.deploy(vertx, proxyInfoConfig()).await(10, TimeUnit.SECONDS).port();
+    Promise<SocketAddress> own = Promise.promise();
+
+    JsonObject info = firstLineAfter(vertx, port, socket -> {
+      own.complete(socket.localAddress());
+      return ProxyHeader.sendLocal(socket, version);
+    });
+
+    // v2 has a LOCAL command; v1 has none, and says "PROXY UNKNOWN" instead.
+    assertThat(info.getJsonObject("proxy")).isEqualTo(new JsonObject()
+      .put("version", version == ProxyHeader.Version.V1 ? "v1" : "v2")
+      .put("command", version == ProxyHeader.Version.V1 ? "PROXY" : "LOCAL")
+      .put("protocol", "UNKNOWN").putNull("source").putNull("destination"));
+    assertThat(info.getString("client")).isEqualTo("127.0.0.1:" + own.future().result().port());
+  }
+
+  @Test
+  void aJdkClientOfferingAnAlpnProtocolTheServerOffersSeesItAgreed(Vertx vertx) throws Exception {
+    TestCertificates certs = TestCertificates.create(dir);
+    int port = TcpServerDeployment.deploy(vertx, alpnConfig(certs)).await(10, TimeUnit.SECONDS).port();
+
+    try (BlockingClient client = new BlockingClient(jdkTlsSocket(certs, port, "other", "echo"))) {
+      JsonObject tls = new JsonObject(client.readLine()).getJsonObject("tls");
+      assertThat(tls.getString("alpn")).isEqualTo("echo");
+      assertThat(client.send("after ALPN\n").readLine()).endsWith(": after ALPN");
+    }
+    try (BlockingClient client = new BlockingClient(jdkTlsSocket(certs, port))) {
+      assertThat(new JsonObject(client.readLine()).getJsonObject("tls").getValue("alpn")).isNull();
+    }
+  }
+
+  /** RFC 7301 section 3.2: a server that supports none of the client's protocols ends the handshake. */
+  @Test
+  void aJdkClientOfferingOnlyOtherAlpnProtocolsFailsTheHandshake(Vertx vertx) throws Exception {
+    TestCertificates certs = TestCertificates.create(dir);
+    int port = TcpServerDeployment.deploy(vertx, alpnConfig(certs)).await(10, TimeUnit.SECONDS).port();
+
+    try (SSLSocket socket = jdkTlsSocket(certs, port, "h2")) {
+      assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLHandshakeException.class)
+        .hasMessageContaining("no_application_protocol");
+    }
+    try (BlockingClient client = new BlockingClient(jdkTlsSocket(certs, port, "echo"))) {
+      assertThat(new JsonObject(client.readLine()).getJsonObject("tls").getString("alpn")).isEqualTo("echo");
+    }
+  }
+
+  private static EchoConfig proxyInfoConfig() {
+    return TestConfigs.loopback(1).with("framing", "line").with("greeting", "info").with("proxyProtocol", true);
+  }
+
+  private static EchoConfig alpnConfig(TestCertificates certs) {
+    return TestConfigs.loopback(1).with("framing", "line").with("greeting", "info")
+      .with("tls", new JsonObject()
+        .put("enabled", true)
+        .put("certPath", certs.serverCert.toString())
+        .put("keyPath", certs.serverKey.toString())
+        .put("alpnProtocols", new JsonArray().add("echo").add("echo-debug")));
+  }
+
+  /** A JDK client trusting the test CA, offering {@code alpn} (none when empty). */
+  private static SSLSocket jdkTlsSocket(TestCertificates certs, int port, String... alpn) throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, certs.trustManagerFactory().getTrustManagers(), null);
+    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+    if (alpn.length > 0) {
+      SSLParameters parameters = socket.getSSLParameters();
+      parameters.setApplicationProtocols(alpn);
+      socket.setSSLParameters(parameters);
+    }
+    return socket;
+  }
+
+  /** Connects, lets {@code first} write (a PROXY header), and returns the info line that follows. */
+  private static JsonObject firstLineAfter(Vertx vertx, int port, Function<NetSocket, Future<Void>> first)
+    throws Exception {
+    NetClient client = vertx.createNetClient();
+    NetSocket socket = client.connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Promise<String> firstLine = Promise.promise();
+    socket.handler(RecordParser.newDelimited("\n", line -> firstLine.tryComplete(line.toString())));
+    first.apply(socket).await(10, TimeUnit.SECONDS);
+    try {
+      return new JsonObject(firstLine.future().await(10, TimeUnit.SECONDS));
+    } finally {
+      socket.close().await(10, TimeUnit.SECONDS);
+      client.close().await(10, TimeUnit.SECONDS);
     }
   }
 

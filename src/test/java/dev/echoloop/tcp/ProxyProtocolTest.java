@@ -3,6 +3,7 @@ package dev.echoloop.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -10,11 +11,13 @@ import dev.echoloop.config.EchoConfig;
 import dev.echoloop.loadgen.ProxyHeader;
 import dev.echoloop.ops.Metrics;
 import dev.echoloop.testing.BlockingClient;
+import dev.echoloop.testing.CapturedLog;
 import dev.echoloop.testing.Replies;
 import dev.echoloop.testing.TestCertificates;
 import dev.echoloop.testing.TestConfigs;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -25,10 +28,12 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +46,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code proxyProtocol}: the PROXY header's client is the one echoloop reports, with or without TLS after it; a
  * balancer's health check (LOCAL, UNKNOWN) is served with the socket's own addresses; a connection without a valid
- * header is closed, and the server keeps serving everyone else.
+ * header, or none within the timeout, is closed and counted, and the server keeps serving everyone else.
  */
 @Timeout(60)
 class ProxyProtocolTest {
@@ -122,17 +127,57 @@ class ProxyProtocolTest {
   }
 
   @Test
-  void aConnectionThatSendsNoHeaderIsClosedAtTheTimeoutAndOthersAreServed() throws Exception {
+  void aConnectionThatSendsNoHeaderIsClosedAtTheTimeoutLoggedCountedAndOthersAreServed() throws Exception {
     int port = deploy(proxyConfig());
+    Logger watchLog = (Logger) LoggerFactory.getLogger(ProxyHeaderWatch.class);
+    Level previousLevel = watchLog.getLevel();
+    watchLog.setLevel(Level.DEBUG);
 
-    try (BlockingClient silent = new BlockingClient(port)) {
+    try (CapturedLog log = CapturedLog.of(ProxyHeaderWatch.class); BlockingClient silent = new BlockingClient(port)) {
       long started = System.nanoTime();
       assertThat(silent.readToEnd()).isEmpty();
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(900);
+      await().untilAsserted(() -> assertThat(proxyRejections()).isEqualTo(1));
+      assertThat(log.messages(Level.DEBUG)).containsExactly("closed connection from /127.0.0.1:" + silent.localPort()
+        + ": no PROXY protocol header within 1 s");
+    } finally {
+      watchLog.setLevel(previousLevel);
     }
     NetSocket socket = connect(port);
     ProxyHeader.send(socket, ProxyHeader.Version.V2, CLIENT, REACHED).await(10, TimeUnit.SECONDS);
     assertThat(exchange(socket, "still here")).endsWith(": still here\n");
+    socket.close().await(10, TimeUnit.SECONDS);
+    // Only the served connection has an access-log line: the rejected one never reached the echo protocol.
+    assertThat(accessLine()).startsWith("client=203.0.113.7:40123 ");
+    assertThat(proxyRejections()).isEqualTo(1);
+  }
+
+  /** Vert.x's own PROXY timeout is an idle timeout, which every byte restarts; echoloop's runs from the accept. */
+  @Test
+  void aClientDribblingItsHeaderIsClosedAtTheDeadline() throws Exception {
+    int port = deploy(proxyConfig());
+    byte[] header = "PROXY TCP4 203.0.113.7 198.51.100.1 40123 7007\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    NetSocket socket = connect(port);
+    Promise<Void> closed = Promise.promise();
+    socket.closeHandler(closed::tryComplete);
+    long started = System.nanoTime();
+    // One byte every 200 ms: the whole header would take 9 s, and Vert.x's idle timeout of 1 s never runs out.
+    AtomicInteger sent = new AtomicInteger();
+    long timer = vertx.setPeriodic(200, id -> {
+      if (sent.get() < header.length) {
+        socket.write(Buffer.buffer(new byte[] {header[sent.getAndIncrement()]}));
+      }
+    });
+    try {
+      closed.future().await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.cancelTimer(timer);
+    }
+
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isBetween(900L, 4_000L);
+    assertThat(sent.get()).isLessThan(header.length);
+    await().untilAsserted(() -> assertThat(proxyRejections()).isEqualTo(1));
   }
 
   @Test
