@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the instances of one server deployment share across their event loops: the address and port they bound, the
- * count of open connections that {@code maxConnections} limits, each instance's connections for the live view, which instance watches the TLS certificate for all of
- * them, and whether they are serving, shutting down or drained.
+ * count of open connections that {@code maxConnections} limits, each instance's connections for the live view and
+ * counters by event loop, which instance watches the TLS certificate and the PROXY headers for all of them, and whether
+ * they are serving, shutting down or drained.
  *
  * <p>It lives in a Vert.x local map under the deployment's id, so instances the launcher creates by class name find the
  * same object as instances created by {@link TcpServerDeployment}.
