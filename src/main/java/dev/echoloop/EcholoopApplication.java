@@ -5,6 +5,7 @@ import dev.echoloop.config.ConfigLoader;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.live.LiveView;
+import dev.echoloop.tcp.AcceptOnEventLoop;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.tcp.TcpServerVerticle;
 import dev.echoloop.udp.UdpServerDeployment;
@@ -135,7 +136,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(config.admin().enabled() ? Metrics.enable(options) : options).withTransport(transport);
+    return Vertx.builder().with(config.admin().enabled() ? Metrics.enable(options) : options).withTransport(AcceptOnEventLoop.wrap(transport));
   }
 
   @Override
