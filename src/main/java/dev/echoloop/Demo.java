@@ -10,7 +10,6 @@ import dev.echoloop.tcp.AcceptOnEventLoop;
 import dev.echoloop.tcp.TcpServerDeployment;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,7 @@ public final class Demo {
     try {
       // As in the Python example, port 0: any free port, whatever the configuration says; and a demonstration's output
       // is its replies, not an access log.
-      config = configLoader.loadBeforeVertx(new JsonObject()).withPort(0).with("accessLog", false);
+      config = configLoader.load(null).withPort(0).with("accessLog", false);
       vertx = Vertx.builder().withTransport(AcceptOnEventLoop.wrap(config.transport().resolve())).build();
     } catch (InvalidConfigException e) {
       log.error("{}", e.getMessage());

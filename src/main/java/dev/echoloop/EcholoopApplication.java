@@ -122,7 +122,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
         // Vert.x's launcher only warns and starts on the defaults; a server on a configuration nobody wrote is worse.
         throw ConfigLoader.unreadableJsonArgument("-conf", confArgument);
       }
-      config = ConfigLoader.forProcess().loadBeforeVertx(conf);
+      config = ConfigLoader.forProcess().load(conf);
       transport = config.transport().resolve();
       if (config.logFormat() == EchoConfig.LogFormat.JSON) {
         LogFormats.useJson();

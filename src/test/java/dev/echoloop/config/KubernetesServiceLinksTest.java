@@ -4,13 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
@@ -24,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A pod in a namespace with a Service named {@code echoloop} gets Docker-link variables under echoloop's own prefix
  * (issue 8, item 4): they must neither stop the start nor change the configuration.
  */
-@ExtendWith(VertxExtension.class)
 class KubernetesServiceLinksTest {
 
   private final Logger loaderLog = (Logger) LoggerFactory.getLogger(ConfigLoader.class);
@@ -61,21 +56,18 @@ class KubernetesServiceLinksTest {
     "ECHOLOOP_ADMIN_PORT_9464_TCP_ADDR, 10.96.0.13",
     "ECHOLOOP_OPTS, -Xmx64m -Dfoo=bar",
   })
-  void ignoresAServiceLinkOrStartScriptVariableWithADebugLine(String name, String value, Vertx vertx, VertxTestContext ctx) {
-    new ConfigLoader("missing.json", Map.of(name, value), new Properties()).load(vertx, null)
-      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
-        assertThat(config).isEqualTo(EchoConfig.defaults());
-        assertThat(logged.list)
-          .anySatisfy(line -> {
-            assertThat(line.getLevel()).isEqualTo(Level.DEBUG);
-            assertThat(line.getFormattedMessage()).startsWith("ignoring " + name + ":");
-          });
-        ctx.completeNow();
-      })));
+  void ignoresAServiceLinkOrStartScriptVariableWithADebugLine(String name, String value) {
+    EchoConfig config = new ConfigLoader("missing.json", Map.of(name, value), new Properties()).load(null);
+    assertThat(config).isEqualTo(EchoConfig.defaults());
+    assertThat(logged.list)
+      .anySatisfy(line -> {
+        assertThat(line.getLevel()).isEqualTo(Level.DEBUG);
+        assertThat(line.getFormattedMessage()).startsWith("ignoring " + name + ":");
+      });
   }
 
   @Test
-  void readsEcholoopsOwnKeysBesideAWholeSetOfServiceLinks(Vertx vertx, VertxTestContext ctx) {
+  void readsEcholoopsOwnKeysBesideAWholeSetOfServiceLinks() {
     Map<String, String> pod = Map.of(
       "ECHOLOOP_PORT", "tcp://10.96.0.12:7007",
       "ECHOLOOP_PORT_7007_TCP", "tcp://10.96.0.12:7007",
@@ -86,21 +78,15 @@ class KubernetesServiceLinksTest {
       "ECHOLOOP_SERVICE_PORT", "7007",
       "ECHOLOOP_MAX_CONNECTIONS", "50",
       "ECHOLOOP_ADMIN_PORT", "9464");
-    new ConfigLoader("missing.json", pod, new Properties()).load(vertx, null)
-      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
-        assertThat(config.port()).isEqualTo(EchoConfig.defaults().port());
-        assertThat(config.maxConnections()).isEqualTo(50);
-        assertThat(config.admin().port()).isEqualTo(9464);
-        ctx.completeNow();
-      })));
+    EchoConfig config = new ConfigLoader("missing.json", pod, new Properties()).load(null);
+    assertThat(config.port()).isEqualTo(EchoConfig.defaults().port());
+    assertThat(config.maxConnections()).isEqualTo(50);
+    assertThat(config.admin().port()).isEqualTo(9464);
   }
 
   @Test
-  void aPortVariableThatIsANumberStillSetsThePort(Vertx vertx, VertxTestContext ctx) {
-    new ConfigLoader("missing.json", Map.of("ECHOLOOP_PORT", "9000"), new Properties()).load(vertx, null)
-      .onComplete(ctx.succeeding(config -> ctx.verify(() -> {
-        assertThat(config.port()).isEqualTo(9000);
-        ctx.completeNow();
-      })));
+  void aPortVariableThatIsANumberStillSetsThePort() {
+    EchoConfig config = new ConfigLoader("missing.json", Map.of("ECHOLOOP_PORT", "9000"), new Properties()).load(null);
+    assertThat(config.port()).isEqualTo(9000);
   }
 }
