@@ -87,7 +87,7 @@ public final class TcpServerVerticle extends VerticleBase {
     byte[] prefix = config.replyPrefixTemplate().render(config.nodeName(), eventLoop).getBytes(StandardCharsets.UTF_8);
     // Direct, as Netty would copy a heap buffer into direct memory on every write; shared, so nobody may release it.
     replyPrefix = Unpooled.unreleasableBuffer(Unpooled.directBuffer(prefix.length).writeBytes(prefix));
-    metrics = new EchoMetrics(eventLoop);
+    metrics = new EchoMetrics(eventLoop, vertx.isMetricsEnabled());
     connections = new EventLoopConnections(context, eventLoop, metrics, config.admin().enabled());
     group.serveOn(((ContextInternal) context).nettyEventLoop(), metrics);
     busyMessage = WireFormat.of(config.framing()).errorMessage(BUSY);

@@ -20,7 +20,7 @@ class EchoMetricsTest {
     Vertx vertx = Vertx.builder().with(Metrics.enable(new VertxOptions())).build();
     try {
       Locale.setDefault(Locale.forLanguageTag("tr-TR"));
-      new EchoMetrics("test-loop");
+      new EchoMetrics("test-loop", vertx.isMetricsEnabled());
       MeterRegistry registry = BackendRegistries.getDefaultNow();
       assertThat(registry.find("echoloop.rejected").tag("event_loop", "test-loop").counters())
         .extracting(counter -> counter.getId().getTag("reason"))
