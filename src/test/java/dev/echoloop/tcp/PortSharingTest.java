@@ -15,6 +15,7 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,17 @@ class PortSharingTest {
       try (Socket bound = new Socket(InetAddress.getByName(literal), server.port())) {
         assertThat(bound.isConnected()).isTrue();
       }
+    }
+  }
+
+  @Test
+  void anIpv6AddressIsBoundAsWrittenWithoutTheResolver(Vertx vertx) throws Exception {
+    TcpServerDeployment server = TcpServerDeployment.deploy(vertx, TestConfigs.loopback(2).with("host", "::1"))
+      .await(10, TimeUnit.SECONDS);
+    InetAddress bound = InetAddress.getByName(server.host().replace("[", "").replace("]", ""));
+    assertThat(bound).isInstanceOf(Inet6Address.class).matches(InetAddress::isLoopbackAddress);
+    try (Socket client = new Socket(bound, server.port())) {
+      assertThat(client.isConnected()).isTrue();
     }
   }
 
