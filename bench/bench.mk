@@ -24,9 +24,9 @@ bench-quick: package bench-peers bench-tools ## One short benchmark round (~4 mi
 
 bench-peers: $(BENCH_PEERS_JAR) $(BENCH_C_PROGRAMS)
 
-# The C load generator and the C limit peer: one file each, no library but libc.
+# The C load generator and the C limit peer: one file each; echoload also links liburing (its rr engine).
 target/bench/echoload: bench/loadgen/echoload.c | bench-tools
-	mkdir -p $(@D) && gcc $(BENCH_C_FLAGS) -o $@ $<
+	mkdir -p $(@D) && gcc $(BENCH_C_FLAGS) -o $@ $< -luring
 
 target/bench/echo_limit: bench/peers/c/echo_limit.c | bench-tools
 	mkdir -p $(@D) && gcc $(BENCH_C_FLAGS) -o $@ $<
@@ -38,7 +38,7 @@ $(BENCH_PEERS_JAR): $(BENCH_PEERS_SOURCES)
 # Installs only what is missing, so a machine that has the tools needs no package index.
 bench-tools:
 	@if ! command -v gnuplot >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 \
-	    || ! command -v gcc >/dev/null 2>&1; then \
+	    || ! command -v gcc >/dev/null 2>&1 || ! test -f /usr/include/liburing.h; then \
 	  $(BENCH_SUDO) apt-get update -q && \
-	  $(BENCH_SUDO) apt-get install -y -q --no-install-recommends gnuplot-nox python3 gcc libc6-dev; \
+	  $(BENCH_SUDO) apt-get install -y -q --no-install-recommends gnuplot-nox python3 gcc libc6-dev liburing-dev; \
 	fi

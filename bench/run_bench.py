@@ -87,8 +87,11 @@ COLORS = {LIMIT: "#444444", "echoloop-auto": "#e377c2", "echoloop-admin": "#8c56
           "platform-threads": "#ff7f0e", "python-seed": "#9467bd", "netty-epoll": "#17becf"}
 
 
-def loadgen_command(jvm, jar, scenario, port, timing, json_file, label, server_pid, java_loadgen):
-    """echoload, or with --loadgen java (and for stream, which echoload lacks) echoloop's own Java LoadGenerator."""
+def loadgen_command(jvm, jar, scenario, port, timing, json_file, label, server_pid, java_loadgen, engine):
+    """echoload, or with --loadgen java (and for stream, which echoload lacks) echoloop's own Java LoadGenerator.
+
+    engine (auto, io_uring or epoll) is echoload's for rr; cpr and idle always run on epoll.
+    """
     common = ["--mode", scenario.mode, "--host", HOST, "--port", str(port),
               "--connections", str(scenario.connections),
               *(["--size", str(scenario.size)] if scenario.mode != "cpr" else []),  # cpr's line is fixed
@@ -98,7 +101,7 @@ def loadgen_command(jvm, jar, scenario, port, timing, json_file, label, server_p
         return [JAVA, *jvm, "-cp", str(jar), "dev.echoloop.loadgen.LoadGenerator", *common]
     framing = scenario.echoloop.get("framing", "raw")
     return [str(ECHOLOAD), *common, "--depth", str(scenario.depth), "--framing", framing,
-            "--server-pid", str(server_pid)]
+            "--server-pid", str(server_pid), *(["--engine", engine] if scenario.mode == "rr" else [])]
 
 
 def demo_commands(jvm, jar, demo_command):
@@ -244,10 +247,12 @@ def run_client(argv, pid, timeout, log_path):
     return (None if timed_out else client.returncode), peak
 
 
-def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing, java_loadgen):
-    label = f"{scenario.name}-{server_name}-r{round_no}"
+def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing, java_loadgen, engine, shown_as):
+    """One fresh server process and one load generator run; shown_as names the row (the server, or with a second
+    --engine, the server and that engine)."""
+    label = f"{scenario.name}-{shown_as.replace('@', '-')}-r{round_no}"
     raw = RESULTS / "raw" / f"{label}.json"
-    record = {"round": round_no, "scenario": scenario.name, "server": server_name, "ok": False, "errors": 0,
+    record = {"round": round_no, "scenario": scenario.name, "server": shown_as, "ok": False, "errors": 0,
               "loadBefore": load_average()}
     server = Server(server_name, SERVERS[server_name](jvm, jar, scenario.echoloop),
                     RESULTS / "logs" / f"{label}.server.log")
@@ -261,7 +266,7 @@ def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing, java
             timeout = timing.flood_seconds + 90
         else:
             argv = loadgen_command(jvm, loadgen_jar, scenario, port, timing, raw, label, server.process.pid,
-                                   java_loadgen)
+                                   java_loadgen, engine)
             timeout = timing.warmup + timing.duration + 120
         rc, peak = run_client(argv, server.process.pid, timeout, RESULTS / "logs" / f"{label}.client.log")
         record["rssMb"] = mb(peak)
@@ -275,7 +280,7 @@ def run_one(round_no, scenario, server_name, jvm, jar, loadgen_jar, timing, java
             record["rssGrowthMb"] = mb(result.get("serverRssGrowthKb"))
         record["errors"] = int(result.get("errors") or 0) + (0 if rc == 0 else 1)
         # Negative CPU figures mean "not measured" (no window, or the server's /proc was unreadable).
-        for key in ("loadgenCpu", "serverCpu", "serverCpuUsPerOp"):
+        for key in ("loadgenCpu", "loadgenCpuUsPerOp", "serverCpu", "serverCpuUsPerOp"):
             if isinstance(record.get(key), (int, float)) and record[key] < 0:
                 record[key] = None
         if record.get("loadgenCpu") is not None:
@@ -342,7 +347,7 @@ def summarize(records, scenarios, servers):
                    "higherIsBetter": higher, "runs": len(runs), "okRuns": len(good),
                    "median": median(good, metric), "p99us": median(good, "p99us"),
                    "serverCpuUsPerOp": median(good, "serverCpuUsPerOp", 2), "serverCpu": median(good, "serverCpu", 2),
-                   "loadgenCpu": median(good, "loadgenCpu", 2),
+                   "loadgenCpu": median(good, "loadgenCpu", 2), "loadgenCpuUsPerOp": median(good, "loadgenCpuUsPerOp", 2),
                    "loadBoundRuns": sum(1 for r in good if r.get("loadBound")),
                    "rssMb": median(good, "rssMb"), "peakRssMb": median(good, "hwmMb"),
                    "errors": sum(r["errors"] for r in runs), "note": note(scenario, good)}
@@ -394,7 +399,7 @@ def note(scenario, runs):
 
 def render_table(rows):
     header = ["scenario", "server", "median", "unit", "of limit", "vs echoloop", "p99 us", "server us/op",
-              "server CPU", "loadgen CPU", "load-bound", "RSS MB", "peak RSS MB", "errors", "note"]
+              "server CPU", "loadgen CPU", "loadgen us/op", "load-bound", "RSS MB", "peak RSS MB", "errors", "note"]
     lines = [header]
     for r in rows:
         bound = f"{r['loadBoundRuns']}/{r['okRuns']} LOAD-BOUND" if r.get("loadBoundRuns") else (
@@ -402,7 +407,7 @@ def render_table(rows):
         lines.append([r["scenario"], r["server"], fmt(r["median"]), r["unit"] + (" ↑" if r["higherIsBetter"] else " ↓"),
                       fmt(r.get("fractionOfLimit"), "x"), fmt(r.get("ratioToEcholoop"), "x"), fmt(r["p99us"]),
                       fmt(r.get("serverCpuUsPerOp")), percent(r.get("serverCpu")), percent(r.get("loadgenCpu")),
-                      bound, fmt(r["rssMb"]), fmt(r["peakRssMb"]), str(r["errors"]), r["note"]])
+                      fmt(r.get("loadgenCpuUsPerOp")), bound, fmt(r["rssMb"]), fmt(r["peakRssMb"]), str(r["errors"]), r["note"]])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for i, line in enumerate(lines):
@@ -424,7 +429,7 @@ def fmt(value, suffix=""):
 
 def write_csv(rows, path):
     fields = ["scenario", "server", "metric", "unit", "median", "fractionOfLimit", "ratioToEcholoop", "p99us",
-              "serverCpuUsPerOp", "serverCpu", "loadgenCpu", "loadBoundRuns", "rssMb", "peakRssMb", "errors", "runs",
+              "serverCpuUsPerOp", "serverCpu", "loadgenCpu", "loadgenCpuUsPerOp", "loadBoundRuns", "rssMb", "peakRssMb", "errors", "runs",
               "okRuns", "note"]
     with open(path, "w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
@@ -524,9 +529,20 @@ def describe_machine(meta):
         f"{meta['rounds']} interleaved round(s), {timing['warmup']} s warm-up + {timing['duration']} s measured per run; "
         f"load average {meta['loadAverageAtStart']} at the start, {meta['loadAverageAtEnd']} at the end",
         f"'of limit': rate / {LIMIT}'s in the same scenario; 'server us/op': server CPU (utime+stime from "
-        f"/proc/PID/stat) per request or connection over the measured window; 'load-bound': runs where the load "
+        f"/proc/PID/stat) per request or connection over the measured window, 'loadgen us/op' the load generator's; "
+        f"'load-bound': runs where the load "
         f"generator used more than {LOAD_BOUND:.0%} of its core, which measured the load generator, not the server",
     ]) + "\n\n"
+
+
+def describe_loadgen(records):
+    """echoload and the engine each of its modes ran on, as the runs' JSON says (io_uring may have fallen back)."""
+    engines = {}
+    for r in records:
+        if r.get("engineDetail"):
+            engines.setdefault(r["mode"], set()).add(r["engineDetail"])
+    parts = [f"{mode} on {' and '.join(sorted(details))}" for mode, details in sorted(engines.items())]
+    return "echoload (C)" + (": " + "; ".join(parts) if parts else "")
 
 
 def parse_args():
@@ -542,9 +558,16 @@ def parse_args():
                         help="echoloop's jar, also holding the load generator and the demo")
     parser.add_argument("--loadgen", choices=["c", "java"], default="c",
                         help="c: bench/loadgen/echoload (default); java: echoloop's LoadGenerator, to compare the two")
+    parser.add_argument("--engine", default="auto",
+                        help="echoload's engine for rr: auto (io_uring, or epoll where io_uring is unavailable), "
+                             "io_uring or epoll; two, e.g. io_uring,epoll, run every rr scenario with each in turn "
+                             "against fresh servers of the same round, the second shown as SERVER@ENGINE")
     parser.add_argument("--loadgen-jar", type=Path,
                         help="take dev.echoloop.loadgen.LoadGenerator from this jar instead (e.g. an older echoloop)")
     args = parser.parse_args()
+    args.engines = args.engine.split(",")
+    if any(e not in ("auto", "io_uring", "epoll") for e in args.engines) or len(set(args.engines)) != len(args.engines):
+        parser.error("--engine takes auto, io_uring or epoll, or two of them separated by a comma")
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.loadgen_jar = args.loadgen_jar or args.jar
     if not 1 <= args.rounds <= 20:
@@ -585,27 +608,33 @@ def main():
             for server in args.servers:
                 if scenario.only and server not in scenario.only:
                     continue
-                record = run_one(round_no, scenario, server, jvm, args.jar, args.loadgen_jar, timing,
-                                 args.loadgen == "java")
-                records.append(record)
-                value = record.get(scenario.metric)
-                cpu = (f" server={fmt(record.get('serverCpuUsPerOp'))}us/op loadgen={percent(record.get('loadgenCpu'))}"
-                       + (" LOAD-BOUND" if record.get("loadBound") else "")) if scenario.mode in ("rr", "cpr") else ""
-                print(f"[{time.monotonic() - started:6.0f}s] round {round_no} {scenario.name:<11} {server:<17} "
-                      f"{scenario.metric}={fmt(value)}{cpu} errors={record['errors']}"
-                      + (f" ({record['error']})" if record.get("error") else ""), flush=True)
+                engines = args.engines if scenario.mode == "rr" and args.loadgen == "c" else args.engines[:1]
+                for i, engine in enumerate(engines):
+                    shown_as = server if i == 0 else f"{server}@{engine}"
+                    record = run_one(round_no, scenario, server, jvm, args.jar, args.loadgen_jar, timing,
+                                     args.loadgen == "java", engine, shown_as)
+                    records.append(record)
+                    value = record.get(scenario.metric)
+                    cpu = (f" server={fmt(record.get('serverCpuUsPerOp'))}us/op loadgen={percent(record.get('loadgenCpu'))}"
+                           f" {fmt(record.get('loadgenCpuUsPerOp'))}us/op"
+                           + (f" {record['engine']}" if record.get("engine") else "")
+                           + (" LOAD-BOUND" if record.get("loadBound") else "")) if scenario.mode in ("rr", "cpr") else ""
+                    print(f"[{time.monotonic() - started:6.0f}s] round {round_no} {scenario.name:<11} {shown_as:<17} "
+                          f"{scenario.metric}={fmt(value)}{cpu} errors={record['errors']}"
+                          + (f" ({record['error']})" if record.get("error") else ""), flush=True)
     if args.demo:
         records += run_demo(jvm, args.jar, timing.demo_runs, args.demo_command)
         print(f"[{time.monotonic() - started:6.0f}s] demo done", flush=True)
 
     # The demo always compares with the Python seed, whichever servers ran.
-    shown = list(dict.fromkeys(args.servers + ["python-seed"]))
+    shown = list(dict.fromkeys([f"{s}@{e}" if i else s for s in args.servers for i, e in enumerate(args.engines)]
+                               + ["python-seed"]))
     rows = summarize(records, args.scenarios, shown)
     RESULTS.mkdir(exist_ok=True)
     meta = machine_info(jvm) | {"loadAverageAtStart": load, "loadAverageAtEnd": load_average(), "rounds": args.rounds,
                                 "quick": args.quick, "elapsedSeconds": round(time.monotonic() - started),
                                 "timing": timing.__dict__, "demoCommand": args.demo_command,
-                                "loadgen": "echoload (C)" if args.loadgen == "c" else "Java LoadGenerator"}
+                                "loadgen": describe_loadgen(records) if args.loadgen == "c" else "Java LoadGenerator"}
     table = describe_machine(meta) + render_table(rows)
     (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "summary": rows, "runs": records}, indent=2) + "\n")
     write_csv(rows, RESULTS / "latest.csv")

@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <liburing.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -52,8 +54,10 @@
 /* ---------- options ---------- */
 
 enum mode { RR, CPR, IDLE };
+enum engine_choice { ENGINE_AUTO, ENGINE_IO_URING, ENGINE_EPOLL };
 static struct {
   enum mode mode;
+  enum engine_choice engine;
   const char *host;
   int port, connections, size, depth, line, warmup, duration, server_pid;
   const char *json, *label;
@@ -62,7 +66,7 @@ static struct {
 static void usage(const char *problem) {
   fprintf(stderr, "echoload: %s\nusage: echoload --mode rr|cpr|idle --port N [--host 127.0.0.1|::1] "
                   "[--connections N] [--size BYTES] [--depth N] [--framing raw|line] [--warmup S] [--duration S] "
-                  "[--server-pid PID] [--json FILE] [--label TEXT]\n", problem);
+                  "[--server-pid PID] [--engine auto|io_uring|epoll] [--json FILE] [--label TEXT]\n", problem);
   exit(2);
 }
 
@@ -231,8 +235,63 @@ static void watch(struct conn *c, int op, unsigned events) {
   }
 }
 
+/* ---------- the io_uring engine (rr): state and sends ----------
+ * Connections are opened on epoll, then handed over: each gets one multishot recv into a ring of provided buffers
+ * and at most one send in flight. Every send and re-armed recv of a pass over the completions goes to the kernel in
+ * the io_uring_enter that also waits for the next completions, so the system calls per request fall from a read and a
+ * write to a share of one enter. The sockets are registered files, which spares the fd lookup per operation. */
+
+enum { OP_RECV = 0, OP_SEND = 1 };
+static struct io_uring ring;
+static int uring_on;               /* the rr connections are served by io_uring, not epoll */
+static const char *engine = "epoll";
+static char engine_detail[256] = "epoll";
+static struct io_uring_buf_ring *buffers;
+static char *buffer_memory;
+static unsigned buffer_count, buffer_size, buffers_returned;
+static size_t tx_capacity;
+static int *sending;               /* per connection: bytes of c->tx in the send now in flight (0: none) */
+
+static struct io_uring_sqe *next_sqe(void) {
+  struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+  if (!sqe) { /* the submission queue is full: hand it over now, without waiting */
+    io_uring_submit(&ring);
+    sqe = io_uring_get_sqe(&ring);
+  }
+  if (!sqe) {
+    fprintf(stderr, "echoload: io_uring submission queue stays full\n");
+    exit(1);
+  }
+  return sqe;
+}
+
+static void uring_start_send(struct conn *c) {
+  struct io_uring_sqe *sqe = next_sqe();
+  io_uring_prep_send(sqe, c->id, c->tx, c->tx_len, MSG_NOSIGNAL);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  io_uring_sqe_set_data64(sqe, (uint64_t)c->id << 1 | OP_SEND);
+  sending[c->id] = (int)c->tx_len;
+}
+
+/* Queues bytes behind the send in flight, if any (at most one per connection keeps them in order); -1 when they do
+ * not fit, which the rr bound (depth requests in flight) rules out. */
+static int uring_send(struct conn *c, const char *bytes, size_t length) {
+  if (c->tx_len + length > tx_capacity) {
+    errno = ENOBUFS;
+    return -1;
+  }
+  memcpy(c->tx + c->tx_len, bytes, length);
+  c->tx_len += length;
+  if (!sending[c->id]) uring_start_send(c);
+  return 0;
+}
+
 static void close_conn(struct conn *c, enum state next) {
-  if (c->fd >= 0) {
+  if (c->fd >= 0 && uring_on) {
+    /* The registered file keeps the socket open until the ring goes: shutdown ends the stream now (FIN to the
+     * server, the multishot recv completes) and the descriptor is closed with the ring. */
+    shutdown(c->fd, SHUT_RDWR);
+  } else if (c->fd >= 0) {
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
   }
@@ -270,6 +329,7 @@ static int start_connect(struct conn *c) {
 
 /* Writes bytes, keeping what the socket does not take; -1 on error. */
 static int send_bytes(struct conn *c, const char *bytes, size_t length) {
+  if (uring_on) return uring_send(c, bytes, length);
   if (c->tx_len > c->tx_off) { /* already waiting: queue behind */
     memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
     c->tx_len -= c->tx_off;
@@ -385,20 +445,16 @@ static int on_reply(struct conn *c, const char *line, size_t length, double t) {
   return 0;
 }
 
-/* Reads what is there and checks every complete reply; returns -1 when the connection is to be closed. */
-static int on_readable(struct conn *c, double t) {
-  static char buffer[READ_BYTES];
-  ssize_t n = read(c->fd, buffer, sizeof buffer);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return 0;
-    error_at("connection %d: %s", c->id, strerror(errno));
-    return -1;
-  }
-  if (n == 0) {
-    if (opt.mode == RR && window.closed && c->in_flight == 0) return -1;
-    error_at("connection %d closed by the server%s", c->id, c->in_flight || opt.mode != RR ? " before replying" : "");
-    return -1;
-  }
+/* The server closed connection c (read returned 0); always -1: the connection is to be closed. */
+static int on_end_of_stream(struct conn *c) {
+  if (opt.mode == RR && window.closed && c->in_flight == 0) return -1;
+  error_at("connection %d closed by the server%s", c->id, c->in_flight || opt.mode != RR ? " before replying" : "");
+  return -1;
+}
+
+/* Checks every complete reply in n bytes just read (n > 0) and, in rr, sends the next requests; returns -1 when the
+ * connection is to be closed. Both engines read into their own buffer and hand it here. */
+static int on_bytes(struct conn *c, const char *buffer, size_t n, double t) {
   size_t at = 0;
   while (at < (size_t)n) {
     char *newline = memchr(buffer + at, '\n', (size_t)n - at);
@@ -436,6 +492,19 @@ static int on_readable(struct conn *c, double t) {
     }
   }
   return 0;
+}
+
+/* epoll: reads what is there and checks every complete reply; returns -1 when the connection is to be closed. */
+static int on_readable(struct conn *c, double t) {
+  static char buffer[READ_BYTES];
+  ssize_t n = read(c->fd, buffer, sizeof buffer);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return 0;
+    error_at("connection %d: %s", c->id, strerror(errno));
+    return -1;
+  }
+  if (n == 0) return on_end_of_stream(c);
+  return on_bytes(c, buffer, (size_t)n, t);
 }
 
 /* A connect finished (or failed); returns -1 to close. */
@@ -519,25 +588,207 @@ static int open_all(void) {
   return opened;
 }
 
+/* ---------- the io_uring engine (rr): set-up, completions, teardown ---------- */
+
+static int *registered_fds;
+
+static unsigned power_of_two_at_least(unsigned n) {
+  unsigned p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+static void arm_recv(struct conn *c) {
+  struct io_uring_sqe *sqe = next_sqe();
+  io_uring_prep_recv_multishot(sqe, c->id, NULL, 0, 0);
+  sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+  sqe->buf_group = 0;
+  io_uring_sqe_set_data64(sqe, (uint64_t)c->id << 1 | OP_RECV);
+}
+
+/* Hands the open rr connections from epoll to a new ring; 0 on success, -1 (nothing changed, why in reason) when
+ * io_uring or one of the features used is not there: kernel before 6.0, io_uring_disabled, a seccomp filter. */
+static int uring_setup(char *reason, size_t reason_size) {
+  struct io_uring_params params;
+  unsigned entries = power_of_two_at_least((unsigned)conn_count < 128 ? 256 : 2 * (unsigned)conn_count);
+  if (entries > 8192) entries = 8192;
+  /* DEFER_TASKRUN (6.1): completions are produced only when this thread enters to wait, as one batch, with no
+   * interrupt of the running thread; the fallbacks cost a task_work run per arrival. */
+  const unsigned flag_sets[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                                IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0};
+  const char *flag_names[] = {"SINGLE_ISSUER|DEFER_TASKRUN", "COOP_TASKRUN", "no setup flags"};
+  int result = -1, chosen = 0;
+  for (int i = 0; i < 3 && result < 0; i++) {
+    memset(&params, 0, sizeof params);
+    params.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
+    params.cq_entries = 4 * entries; /* multishot recvs post without a matching submission */
+    result = io_uring_queue_init_params(entries, &ring, &params);
+    chosen = i;
+  }
+  if (result < 0) {
+    snprintf(reason, reason_size, "io_uring_setup: %s", strerror(-result));
+    return -1;
+  }
+  if (!(params.features & IORING_FEAT_NODROP)) {
+    snprintf(reason, reason_size, "io_uring without IORING_FEAT_NODROP (kernel before 5.5)");
+    io_uring_queue_exit(&ring);
+    return -1;
+  }
+  registered_fds = malloc((size_t)conn_count * sizeof *registered_fds);
+  sending = calloc((size_t)conn_count, sizeof *sending);
+  if (!registered_fds || !sending) exit(1);
+  for (int i = 0; i < conn_count; i++) registered_fds[i] = conns[i].state == ACTIVE ? conns[i].fd : -1;
+  result = io_uring_register_files(&ring, registered_fds, (unsigned)conn_count);
+  if (result < 0) {
+    snprintf(reason, reason_size, "io_uring_register_files: %s", strerror(-result));
+    io_uring_queue_exit(&ring);
+    return -1;
+  }
+  /* Provided buffers (5.19): the kernel picks one per arrival, so idle connections hold no buffer. A reply is the
+   * request plus a short prefix; more bytes than a buffer holds arrive in the next one. */
+  buffer_count = power_of_two_at_least(2 * (unsigned)conn_count < 256 ? 256 : 2 * (unsigned)conn_count);
+  if (buffer_count > 32768) buffer_count = 32768;
+  buffer_size = 4096;
+  size_t ring_bytes = buffer_count * sizeof(struct io_uring_buf);
+  buffers = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  buffer_memory = malloc((size_t)buffer_count * buffer_size);
+  if (buffers == MAP_FAILED || !buffer_memory) exit(1);
+  struct io_uring_buf_reg registration = {.ring_addr = (unsigned long)buffers, .ring_entries = buffer_count, .bgid = 0};
+  result = io_uring_register_buf_ring(&ring, &registration, 0);
+  if (result < 0) {
+    snprintf(reason, reason_size, "io_uring_register_buf_ring: %s", strerror(-result));
+    io_uring_queue_exit(&ring);
+    munmap(buffers, ring_bytes);
+    free(buffer_memory);
+    return -1;
+  }
+  io_uring_buf_ring_init(buffers);
+  for (unsigned i = 0; i < buffer_count; i++)
+    io_uring_buf_ring_add(buffers, buffer_memory + (size_t)i * buffer_size, buffer_size, (unsigned short)i,
+                          io_uring_buf_ring_mask(buffer_count), (int)i);
+  io_uring_buf_ring_advance(buffers, (int)buffer_count);
+  io_uring_register_ring_fd(&ring); /* 5.18; without it each enter looks the ring up by fd, which still works */
+  for (int i = 0; i < conn_count; i++)
+    if (conns[i].state == ACTIVE) {
+      epoll_ctl(epoll_fd, EPOLL_CTL_DEL, conns[i].fd, NULL);
+      conns[i].tx_len = conns[i].tx_off = 0;
+      arm_recv(&conns[i]);
+    }
+  uring_on = 1;
+  engine = "io_uring";
+  snprintf(engine_detail, sizeof engine_detail, "io_uring (%s, multishot recv, provided buffers, registered files)",
+           flag_names[chosen]);
+  return 0;
+}
+
+static void return_buffer(unsigned id) {
+  io_uring_buf_ring_add(buffers, buffer_memory + (size_t)id * buffer_size, buffer_size, (unsigned short)id,
+                        io_uring_buf_ring_mask(buffer_count), (int)buffers_returned++);
+}
+
+/* One completion of connection c; returns -1 when the connection is to be closed. */
+static int on_completion(struct conn *c, int op, int result, unsigned flags, double t) {
+  if (op == OP_SEND) {
+    if (result < 0) {
+      error_at("connection %d: write: %s", c->id, strerror(-result));
+      return -1;
+    }
+    /* A short send leaves the rest at the front of tx for the next one. */
+    memmove(c->tx, c->tx + result, c->tx_len - (size_t)result);
+    c->tx_len -= (size_t)result;
+    sending[c->id] = 0;
+    if (c->tx_len) uring_start_send(c);
+    return 0;
+  }
+  int verdict = 0;
+  if (result > 0) {
+    verdict = on_bytes(c, buffer_memory + (size_t)(flags >> IORING_CQE_BUFFER_SHIFT) * buffer_size, (size_t)result, t);
+  } else if (result == 0) {
+    verdict = on_end_of_stream(c);
+  } else if (result != -ENOBUFS) {
+    error_at("connection %d: %s", c->id, strerror(-result));
+    verdict = -1;
+  }
+  if (flags & IORING_CQE_F_BUFFER) return_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
+  /* The multishot recv ended (no buffer was free, or the kernel stopped it): arm it again. */
+  if (verdict == 0 && !(flags & IORING_CQE_F_MORE)) arm_recv(c);
+  return verdict;
+}
+
+/* Submits what is queued, waits up to timeout_ms for a completion, handles every completion there is. */
+static void uring_loop_once(int timeout_ms) {
+  struct __kernel_timespec timeout = {.tv_sec = 0, .tv_nsec = (long long)timeout_ms * 1000000};
+  struct io_uring_cqe *cqe;
+  int result = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, NULL);
+  if (result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
+    fprintf(stderr, "echoload: io_uring_enter: %s\n", strerror(-result));
+    exit(1);
+  }
+  double t = now_s();
+  window_tick(t);
+  unsigned head, seen = 0;
+  io_uring_for_each_cqe(&ring, head, cqe) {
+    seen++;
+    uint64_t data = io_uring_cqe_get_data64(cqe);
+    struct conn *c = &conns[data >> 1];
+    if (c->state != ACTIVE) {
+      if (cqe->flags & IORING_CQE_F_BUFFER) return_buffer(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+      continue;
+    }
+    if (on_completion(c, (int)(data & 1), cqe->res, cqe->flags, t) < 0) close_conn(c, DONE);
+  }
+  io_uring_cq_advance(&ring, seen);
+  if (buffers_returned) {
+    io_uring_buf_ring_advance(buffers, (int)buffers_returned);
+    buffers_returned = 0;
+  }
+}
+
+/* Ends the ring (cancelling the recvs still armed) and closes the sockets it kept open. */
+static void uring_teardown(void) {
+  if (!uring_on) return;
+  io_uring_queue_exit(&ring);
+  for (int i = 0; i < conn_count; i++)
+    if (registered_fds[i] >= 0) close(registered_fds[i]);
+  uring_on = 0;
+}
+
+static void loop_engine(int timeout_ms) {
+  if (uring_on) uring_loop_once(timeout_ms);
+  else loop_once(timeout_ms);
+}
+
 /* ---------- the modes ---------- */
 
 static void run_rr(void) {
   /* Connections are opened before the clock starts: the warm-up and the window measure requests only. */
   int opened = open_all();
   if (opened < conn_count) return;
+  if (opt.engine != ENGINE_EPOLL) {
+    char reason[160];
+    if (uring_setup(reason, sizeof reason) < 0) {
+      if (opt.engine == ENGINE_IO_URING) {
+        fprintf(stderr, "echoload: --engine io_uring: %s\n", reason);
+        exit(1);
+      }
+      fprintf(stderr, "echoload: io_uring unavailable (%s): using epoll\n", reason);
+      snprintf(engine_detail, sizeof engine_detail, "epoll (io_uring unavailable: %s)", reason);
+    }
+  }
   window.start = now_s();
   window.opens = window.start + opt.warmup;
   window.closes = window.opens + opt.duration;
   for (int i = 0; i < conn_count; i++)
     if (conns[i].state == ACTIVE && top_up(&conns[i]) < 0) close_conn(&conns[i], DONE);
-  while (!window.closed) loop_once(10);
+  while (!window.closed) loop_engine(10);
   double drain_until = now_s() + DRAIN_S;
-  while (active_count() > 0 && now_s() < drain_until) loop_once(10);
+  while (active_count() > 0 && now_s() < drain_until) loop_engine(10);
   for (int i = 0; i < conn_count; i++)
     if (conns[i].state == ACTIVE) {
       if (conns[i].in_flight) error_at("connection %d: no reply within %.0f s of the end", conns[i].id, DRAIN_S);
       close_conn(&conns[i], DONE);
     }
+  uring_teardown();
 }
 
 static void run_cpr(void) {
@@ -618,7 +869,12 @@ static void parse(int argc, char **argv) {
     } else if (!strcmp(name, "--warmup")) opt.warmup = number(name, v, 0, 3600);
     else if (!strcmp(name, "--duration")) opt.duration = number(name, v, 1, 3600);
     else if (!strcmp(name, "--server-pid")) opt.server_pid = number(name, v, 1, 1 << 30);
-    else if (!strcmp(name, "--json")) opt.json = v;
+    else if (!strcmp(name, "--engine")) {
+      if (!strcmp(v, "auto")) opt.engine = ENGINE_AUTO;
+      else if (!strcmp(v, "io_uring")) opt.engine = ENGINE_IO_URING;
+      else if (!strcmp(v, "epoll")) opt.engine = ENGINE_EPOLL;
+      else usage("--engine must be auto, io_uring or epoll");
+    } else if (!strcmp(name, "--json")) opt.json = v;
     else if (!strcmp(name, "--label")) opt.label = v;
     else usage("unknown option");
   }
@@ -627,6 +883,7 @@ static void parse(int argc, char **argv) {
   if (opt.depth > 1 && !opt.line)
     usage("--depth above 1 needs --framing line: with raw framing the server may answer two requests with one reply");
   if (opt.depth > 1 && opt.mode != RR) usage("--depth is for --mode rr");
+  if (opt.engine == ENGINE_IO_URING && opt.mode != RR) usage("--engine io_uring is for --mode rr");
 }
 
 static void setup(void) {
@@ -657,6 +914,8 @@ static void setup(void) {
   message_size = (size_t)opt.size;
   partial_capacity = message_size + MAX_PREFIX + 2;
   conn_count = opt.connections;
+  /* Twice the requests a connection may have in flight: io_uring queues new ones behind a send still in flight. */
+  tx_capacity = 2 * (size_t)(opt.mode == RR ? opt.depth : 1) * (message_size > 64 ? message_size : 64) + 64;
   conns = calloc((size_t)conn_count, sizeof *conns);
   if (!conns) exit(1);
   for (int i = 0; i < conn_count; i++) {
@@ -667,7 +926,7 @@ static void setup(void) {
     c->messages = malloc((size_t)slots * (message_size > 64 ? message_size : 64));
     c->sent_ns = calloc((size_t)slots, sizeof *c->sent_ns);
     c->partial = malloc(partial_capacity);
-    c->tx = malloc((size_t)slots * message_size + 64);
+    c->tx = malloc(tx_capacity);
     if (!c->messages || !c->sent_ns || !c->partial || !c->tx) exit(1);
     if (opt.mode == CPR) snprintf(c->messages, 64, "Hello from client%d\n", i);
     else for (int k = 0; k < slots; k++) fill_message(c->messages + (size_t)k * message_size, i, (uint32_t)k);
@@ -683,6 +942,7 @@ static void report(void) {
   double loadgen_share = seconds > 0 && self_cpu >= 0 ? self_cpu / seconds : -1;
   double server_share = seconds > 0 && server_cpu >= 0 ? server_cpu / seconds : -1;
   double server_us_per_op = completed > 0 && server_cpu >= 0 ? server_cpu * 1e6 / completed : -1;
+  double loadgen_us_per_op = completed > 0 && self_cpu >= 0 ? self_cpu * 1e6 / completed : -1;
   const char *names[] = {"rr", "cpr", "idle"};
   char head[256];
   snprintf(head, sizeof head, "%s%s%s%s", names[opt.mode], *opt.label ? " [" : "", opt.label, *opt.label ? "]" : "");
@@ -691,10 +951,10 @@ static void report(void) {
            idle_opened, idle_answered, errors);
   else
     printf("%s: %d %s, depth %d, %d s: %ld %s, %.1f/s, latency us p50 %.1f p99 %.1f p99.9 %.1f max %.1f, "
-           "load generator CPU %.0f%%, server CPU %.1f us/op, errors %ld%s\n",
+           "load generator CPU %.0f%% (%.1f us/op, %s), server CPU %.1f us/op, errors %ld%s\n",
            head, opt.connections, opt.mode == RR ? "connections" : "workers", opt.depth, opt.duration, completed,
            opt.mode == RR ? "requests" : "connections", rate, percentile_us(0.5), percentile_us(0.99),
-           percentile_us(0.999), max_ns / 1000.0, loadgen_share * 100, server_us_per_op, errors,
+           percentile_us(0.999), max_ns / 1000.0, loadgen_share * 100, loadgen_us_per_op, engine, server_us_per_op, errors,
            loadgen_share > 0.9 ? " (LOAD-BOUND: the load generator was the limit)" : "");
   if (errors) fprintf(stderr, "echoload: %ld error(s); first: %s\n", errors, first_error);
   if (!opt.json) return;
@@ -710,16 +970,16 @@ static void report(void) {
     escaped[e++] = (unsigned char)*p < 0x20 ? '?' : *p;
   }
   escaped[e] = 0;
-  fprintf(f, "{\"loadgen\": \"echoload\", \"mode\": \"%s\", \"label\": \"%s\", \"connections\": %d, \"size\": %d, "
+  fprintf(f, "{\"loadgen\": \"echoload\", \"engine\": \"%s\", \"engineDetail\": \"%s\", \"mode\": \"%s\", \"label\": \"%s\", \"connections\": %d, \"size\": %d, "
              "\"depth\": %d, \"framing\": \"%s\", \"durationSeconds\": %d, \"windowSeconds\": %.3f, "
              "\"requests\": %ld, \"rate\": %.1f, \"errors\": %ld, \"firstError\": \"%s\", "
              "\"p50us\": %.1f, \"p99us\": %.1f, \"p999us\": %.1f, \"maxus\": %.1f, "
              "\"opened\": %ld, \"answered\": %ld, \"loadgenCpuSeconds\": %.3f, \"loadgenCpu\": %.3f, "
-             "\"serverCpuSeconds\": %.3f, \"serverCpu\": %.3f, \"serverCpuUsPerOp\": %.2f}\n",
-          names[opt.mode], opt.label, opt.connections, opt.size, opt.depth, opt.line ? "line" : "raw", opt.duration,
+             "\"loadgenCpuUsPerOp\": %.2f, \"serverCpuSeconds\": %.3f, \"serverCpu\": %.3f, \"serverCpuUsPerOp\": %.2f}\n",
+          engine, engine_detail, names[opt.mode], opt.label, opt.connections, opt.size, opt.depth, opt.line ? "line" : "raw", opt.duration,
           seconds, opt.mode == IDLE ? idle_answered : completed, rate, errors, escaped, percentile_us(0.5),
           percentile_us(0.99), percentile_us(0.999), max_ns / 1000.0, opt.mode == IDLE ? idle_opened : 0L,
-          idle_answered, self_cpu, loadgen_share, server_cpu, server_share, server_us_per_op);
+          idle_answered, self_cpu, loadgen_share, loadgen_us_per_op, server_cpu, server_share, server_us_per_op);
   fclose(f);
 }
 
