@@ -164,6 +164,8 @@ static struct {
   double self_cpu0, self_cpu1, server_cpu0, server_cpu1, opened_at, closed_at;
 } window;
 static long completed;
+static long waits, wakeups; /* in the window: epoll_wait or io_uring_enter calls, and the readable events or recv
+                              * completions they brought (send completions not counted, so both engines compare) */
 
 static void window_tick(double t) {
   if (window.start == 0) return; /* not scheduled yet: connections are still opening */
@@ -562,6 +564,10 @@ static int loop_once(int timeout_ms) {
   }
   double t = now_s();
   window_tick(t);
+  if (window.open) {
+    waits++;
+    if (ready > 0) wakeups += ready;
+  }
   if (ready > 0) dispatch(ready, events, t);
   return ready;
 }
@@ -726,10 +732,11 @@ static void uring_loop_once(int timeout_ms) {
   }
   double t = now_s();
   window_tick(t);
-  unsigned head, seen = 0;
+  unsigned head, seen = 0, recvs = 0;
   io_uring_for_each_cqe(&ring, head, cqe) {
     seen++;
     uint64_t data = io_uring_cqe_get_data64(cqe);
+    recvs += (data & 1) == OP_RECV;
     struct conn *c = &conns[data >> 1];
     if (c->state != ACTIVE) {
       if (cqe->flags & IORING_CQE_F_BUFFER) return_buffer(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
@@ -738,6 +745,10 @@ static void uring_loop_once(int timeout_ms) {
     if (on_completion(c, (int)(data & 1), cqe->res, cqe->flags, t) < 0) close_conn(c, DONE);
   }
   io_uring_cq_advance(&ring, seen);
+  if (window.open) {
+    waits++;
+    wakeups += recvs;
+  }
   if (buffers_returned) {
     io_uring_buf_ring_advance(buffers, (int)buffers_returned);
     buffers_returned = 0;
@@ -975,11 +986,11 @@ static void report(void) {
              "\"requests\": %ld, \"rate\": %.1f, \"errors\": %ld, \"firstError\": \"%s\", "
              "\"p50us\": %.1f, \"p99us\": %.1f, \"p999us\": %.1f, \"maxus\": %.1f, "
              "\"opened\": %ld, \"answered\": %ld, \"loadgenCpuSeconds\": %.3f, \"loadgenCpu\": %.3f, "
-             "\"loadgenCpuUsPerOp\": %.2f, \"serverCpuSeconds\": %.3f, \"serverCpu\": %.3f, \"serverCpuUsPerOp\": %.2f}\n",
+             "\"loadgenCpuUsPerOp\": %.2f, \"eventsPerWait\": %.1f, \"serverCpuSeconds\": %.3f, \"serverCpu\": %.3f, \"serverCpuUsPerOp\": %.2f}\n",
           engine, engine_detail, names[opt.mode], opt.label, opt.connections, opt.size, opt.depth, opt.line ? "line" : "raw", opt.duration,
           seconds, opt.mode == IDLE ? idle_answered : completed, rate, errors, escaped, percentile_us(0.5),
           percentile_us(0.99), percentile_us(0.999), max_ns / 1000.0, opt.mode == IDLE ? idle_opened : 0L,
-          idle_answered, self_cpu, loadgen_share, loadgen_us_per_op, server_cpu, server_share, server_us_per_op);
+          idle_answered, self_cpu, loadgen_share, loadgen_us_per_op, waits ? (double)wakeups / waits : 0, server_cpu, server_share, server_us_per_op);
   fclose(f);
 }
 
