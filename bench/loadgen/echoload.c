@@ -253,6 +253,7 @@ static char *buffer_memory;
 static unsigned buffer_count, buffer_size, buffers_returned;
 static size_t tx_capacity;
 static int *sending;               /* per connection: bytes of c->tx in the send now in flight (0: none) */
+static uint32_t *sent_through;     /* per connection: sequence number of the last request in that send */
 
 static struct io_uring_sqe *next_sqe(void) {
   struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -267,12 +268,27 @@ static struct io_uring_sqe *next_sqe(void) {
   return sqe;
 }
 
+/* Sends all of c->tx, which holds requests only, the last one numbered expected + in_flight - 1. MSG_WAITALL makes
+ * the kernel finish a short send itself, so success means every byte went and IOSQE_CQE_SKIP_SUCCESS can spare its
+ * completion: only a failed send completes. The send is known to be over when the reply to its last request arrives
+ * (uring_reply_arrived), as a server cannot answer bytes it has not received. */
 static void uring_start_send(struct conn *c) {
   struct io_uring_sqe *sqe = next_sqe();
-  io_uring_prep_send(sqe, c->id, c->tx, c->tx_len, MSG_NOSIGNAL);
-  sqe->flags |= IOSQE_FIXED_FILE;
+  io_uring_prep_send(sqe, c->id, c->tx, c->tx_len, MSG_NOSIGNAL | MSG_WAITALL);
+  sqe->flags |= IOSQE_FIXED_FILE | IOSQE_CQE_SKIP_SUCCESS;
   io_uring_sqe_set_data64(sqe, (uint64_t)c->id << 1 | OP_SEND);
   sending[c->id] = (int)c->tx_len;
+  sent_through[c->id] = c->expected + (uint32_t)c->in_flight - 1;
+}
+
+/* The reply to request seq of c arrived: if it ends the send in flight, drop those bytes and send what queued up. */
+static void uring_reply_arrived(struct conn *c, uint32_t seq) {
+  if (!sending[c->id] || seq != sent_through[c->id]) return;
+  size_t done = (size_t)sending[c->id];
+  memmove(c->tx, c->tx + done, c->tx_len - done);
+  c->tx_len -= done;
+  sending[c->id] = 0;
+  if (c->tx_len) uring_start_send(c);
 }
 
 /* Queues bytes behind the send in flight, if any (at most one per connection keeps them in order); -1 when they do
@@ -444,6 +460,7 @@ static int on_reply(struct conn *c, const char *line, size_t length, double t) {
   c->ring_head = (c->ring_head + 1) % opt.depth;
   c->in_flight--;
   c->expected++;
+  if (uring_on) uring_reply_arrived(c, c->expected - 1);
   return 0;
 }
 
@@ -635,14 +652,15 @@ static int uring_setup(char *reason, size_t reason_size) {
     snprintf(reason, reason_size, "io_uring_setup: %s", strerror(-result));
     return -1;
   }
-  if (!(params.features & IORING_FEAT_NODROP)) {
-    snprintf(reason, reason_size, "io_uring without IORING_FEAT_NODROP (kernel before 5.5)");
+  if (!(params.features & IORING_FEAT_NODROP) || !(params.features & IORING_FEAT_CQE_SKIP)) {
+    snprintf(reason, reason_size, "io_uring without IORING_FEAT_NODROP or IORING_FEAT_CQE_SKIP (kernel before 5.17)");
     io_uring_queue_exit(&ring);
     return -1;
   }
   registered_fds = malloc((size_t)conn_count * sizeof *registered_fds);
   sending = calloc((size_t)conn_count, sizeof *sending);
-  if (!registered_fds || !sending) exit(1);
+  sent_through = calloc((size_t)conn_count, sizeof *sent_through);
+  if (!registered_fds || !sending || !sent_through) exit(1);
   for (int i = 0; i < conn_count; i++) registered_fds[i] = conns[i].state == ACTIVE ? conns[i].fd : -1;
   result = io_uring_register_files(&ring, registered_fds, (unsigned)conn_count);
   if (result < 0) {
@@ -694,17 +712,10 @@ static void return_buffer(unsigned id) {
 
 /* One completion of connection c; returns -1 when the connection is to be closed. */
 static int on_completion(struct conn *c, int op, int result, unsigned flags, double t) {
-  if (op == OP_SEND) {
-    if (result < 0) {
-      error_at("connection %d: write: %s", c->id, strerror(-result));
-      return -1;
-    }
-    /* A short send leaves the rest at the front of tx for the next one. */
-    memmove(c->tx, c->tx + result, c->tx_len - (size_t)result);
-    c->tx_len -= (size_t)result;
-    sending[c->id] = 0;
-    if (c->tx_len) uring_start_send(c);
-    return 0;
+  if (op == OP_SEND) { /* only a failed send completes */
+    if (result < 0) error_at("connection %d: write: %s", c->id, strerror(-result));
+    else error_at("connection %d: write: %d of %d bytes sent", c->id, result, sending[c->id]);
+    return -1;
   }
   int verdict = 0;
   if (result > 0) {
@@ -725,7 +736,15 @@ static int on_completion(struct conn *c, int op, int result, unsigned flags, dou
 static void uring_loop_once(int timeout_ms) {
   struct __kernel_timespec timeout = {.tv_sec = 0, .tv_nsec = (long long)timeout_ms * 1000000};
   struct io_uring_cqe *cqe;
-  int result = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, NULL);
+  static int batch_div = -1;
+  if (batch_div < 0) batch_div = getenv("EL_BATCH_DIV") ? atoi(getenv("EL_BATCH_DIV")) : 0;
+  unsigned wait_nr = 1;
+  if (batch_div > 0) {
+    int a = active_count() / batch_div;
+    wait_nr = a < 1 ? 1 : a > 32 ? 32 : (unsigned)a;
+    if (wait_nr > 1) timeout.tv_nsec = 200000;
+  }
+  int result = io_uring_submit_and_wait_timeout(&ring, &cqe, wait_nr, &timeout, NULL);
   if (result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
     fprintf(stderr, "echoload: io_uring_enter: %s\n", strerror(-result));
     exit(1);
