@@ -736,15 +736,7 @@ static int on_completion(struct conn *c, int op, int result, unsigned flags, dou
 static void uring_loop_once(int timeout_ms) {
   struct __kernel_timespec timeout = {.tv_sec = 0, .tv_nsec = (long long)timeout_ms * 1000000};
   struct io_uring_cqe *cqe;
-  static int batch_div = -1;
-  if (batch_div < 0) batch_div = getenv("EL_BATCH_DIV") ? atoi(getenv("EL_BATCH_DIV")) : 0;
-  unsigned wait_nr = 1;
-  if (batch_div > 0) {
-    int a = active_count() / batch_div;
-    wait_nr = a < 1 ? 1 : a > 32 ? 32 : (unsigned)a;
-    if (wait_nr > 1) timeout.tv_nsec = 200000;
-  }
-  int result = io_uring_submit_and_wait_timeout(&ring, &cqe, wait_nr, &timeout, NULL);
+  int result = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, NULL);
   if (result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
     fprintf(stderr, "echoload: io_uring_enter: %s\n", strerror(-result));
     exit(1);
