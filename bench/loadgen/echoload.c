@@ -1,5 +1,7 @@
 /*
- * echoload: the load generator of `make bench`, one thread on epoll, written so that it is not the limit.
+ * echoload: the load generator of `make bench`, one thread, written so that it is not the limit: rr runs on io_uring
+ * (--engine auto, falling back to epoll with one line on stderr where io_uring is unavailable), cpr and idle on epoll.
+ * bench/README.md has the measurements behind that choice.
  *
  * Modes (the same workloads and checks as echoloop's Java LoadGenerator):
  *   rr    N persistent connections; each keeps --depth requests in flight (ping-pong at depth 1).
@@ -16,9 +18,9 @@
  * HdrHistogram with 2 significant digits). CPU of this process and of --server-pid is read from
  * /proc/PID/stat (utime + stime) when the measured window opens and when it closes.
  *
- * Output: one summary line on stdout; with --json FILE, a JSON object the bench driver reads.
+ * Output: one summary line on stdout; with --json FILE, a JSON object the bench driver reads, naming the engine.
  * Exit 0 without errors, 1 with errors, 2 on bad usage. Loopback only; every phase is bounded in time.
- * Build: gcc -O2 -o echoload echoload.c
+ * Build: gcc -O2 -o echoload echoload.c -luring (Debian: liburing-dev)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -632,6 +635,13 @@ static void arm_recv(struct conn *c) {
 /* Hands the open rr connections from epoll to a new ring; 0 on success, -1 (nothing changed, why in reason) when
  * io_uring or one of the features used is not there: kernel before 6.0, io_uring_disabled, a seccomp filter. */
 static int uring_setup(char *reason, size_t reason_size) {
+  /* Multishot recv (6.0) has no feature bit; on an older kernel it would fail per connection, so ask the version. */
+  struct utsname system;
+  int major = 0, minor = 0;
+  if (uname(&system) == 0 && sscanf(system.release, "%d.%d", &major, &minor) == 2 && major < 6) {
+    snprintf(reason, reason_size, "kernel %d.%d, multishot recv needs 6.0", major, minor);
+    return -1;
+  }
   struct io_uring_params params;
   unsigned entries = power_of_two_at_least((unsigned)conn_count < 128 ? 256 : 2 * (unsigned)conn_count);
   if (entries > 8192) entries = 8192;
