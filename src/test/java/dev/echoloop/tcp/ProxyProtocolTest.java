@@ -152,6 +152,29 @@ class ProxyProtocolTest {
     assertThat(proxyRejections()).isEqualTo(1);
   }
 
+  /** The header comes before the handshake, so a TLS client that never sends one waits out the same deadline. */
+  @Test
+  void everyInstanceOfATlsServerClosesAndCountsConnectionsWithoutHeader() throws Exception {
+    TestCertificates certs = TestCertificates.create(dir);
+    int port = deploy(TestConfigs.loopback(2)
+      .with("proxyProtocol", true)
+      .with("proxyProtocolTimeoutSeconds", 1)
+      .with("tls", new JsonObject()
+        .put("enabled", true)
+        .put("certPath", certs.serverCert.toString())
+        .put("keyPath", certs.serverKey.toString())));
+
+    // Two connections, handed round-robin to the two instances' event loops.
+    try (BlockingClient first = new BlockingClient(port); BlockingClient second = new BlockingClient(port)) {
+      assertThat(first.readToEnd()).isEmpty();
+      assertThat(second.readToEnd()).isEmpty();
+    }
+
+    await().untilAsserted(() -> assertThat(proxyRejections()).isEqualTo(2));
+    assertThat(BackendRegistries.getDefaultNow().find("echoloop.rejected").tag("reason", "proxy").counters())
+      .filteredOn(counter -> counter.count() == 1).hasSize(2);
+  }
+
   /** Vert.x's own PROXY timeout is an idle timeout, which every byte restarts; echoloop's runs from the accept. */
   @Test
   void aClientDribblingItsHeaderIsClosedAtTheDeadline() throws Exception {
