@@ -172,7 +172,12 @@ class Node:
         try:
             status = self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            raise FleetFailure("%s did not exit within %d s of %s" % (self.name, STOP_TIMEOUT, sig.name))
+            # A thread dump (SIGQUIT makes the JVM print one to the node's log) shows what held the exit.
+            self.process.send_signal(signal.SIGQUIT)
+            time.sleep(1)  # the JVM prints the dump asynchronously; it is read from the log below
+            log_tail = (self.work_dir / (self.name + ".log")).read_text(errors="replace")[-6000:]
+            raise FleetFailure("%s did not exit within %d s of %s; the end of its log, with a thread dump:\n%s"
+                               % (self.name, STOP_TIMEOUT, sig.name, log_tail))
         self.processes.forget(self.process)
         return status, time.monotonic() - started
 
