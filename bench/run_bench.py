@@ -447,8 +447,8 @@ def write_csv(rows, path):
 def draw_chart(rows, servers, path, caption):
     """Four panels: rate as a fraction of the limit peer, server CPU per operation, server memory, demo wall time.
 
-    A scenario whose runs were load-bound for some server names those servers under its label: their bars show
-    the load generator's limit, not the server's.
+    A scenario whose runs were load-bound for some servers gets a * under its label (the table names them): those
+    bars show the load generator's limit, not the server's. Naming them all there made the labels overlap.
     """
     if not shutil.which("gnuplot"):
         print("gnuplot not found: no chart (make bench installs gnuplot-nox)", file=sys.stderr)
@@ -481,12 +481,15 @@ def draw_chart(rows, servers, path, caption):
             for sc in scenarios:
                 cells = [value.get((sc, s), {}).get(key) for s in present]
                 bound = [s for s in present if value.get((sc, s), {}).get("loadBoundRuns")]
-                label = sc + (f" [load-bound: {', '.join(bound)}]" if bound else "")
+                label = sc + ("*" if bound else "")
                 out.write(f'"{label}" ' + " ".join("NaN" if c is None else str(c) for c in cells) + "\n")
         script.append(f"set title '{title}'")
+        if name in ("speed", "cpu"):
+            script.append("set label 1 '* some runs load-bound (see the table)' at graph 1, graph 0.97 right font ',9'")
         plots = [f"'{data}' using {i + 2}:xtic(1) title columnheader lc rgb '{COLORS.get(s, '#7f7f7f')}'"
                  for i, s in enumerate(present)]
         script.append("plot " + ", ".join(plots))
+        script.append("unset label 1")
     script.append("unset multiplot")
     done = subprocess.run(["gnuplot"], input="\n".join(script) + "\n", text=True, capture_output=True, timeout=60)
     if done.returncode != 0:
