@@ -175,11 +175,21 @@ class Node:
             # A thread dump (SIGQUIT makes the JVM print one to the node's log) shows what held the exit.
             self.process.send_signal(signal.SIGQUIT)
             time.sleep(1)  # the JVM prints the dump asynchronously; it is read from the log below
-            log_tail = (self.work_dir / (self.name + ".log")).read_text(errors="replace")[-6000:]
-            raise FleetFailure("%s did not exit within %d s of %s; the end of its log, with a thread dump:\n%s"
-                               % (self.name, STOP_TIMEOUT, sig.name, log_tail))
+            raise FleetFailure("%s did not exit within %d s of %s; its last log lines and threads:\n%s"
+                               % (self.name, STOP_TIMEOUT, sig.name, self.hang_report()))
         self.processes.forget(self.process)
         return status, time.monotonic() - started
+
+
+    def hang_report(self):
+        """The log lines before the thread dump, and the dump's Vert.x, Netty and shutdown threads (not the JVM's)."""
+        text = (self.work_dir / (self.name + ".log")).read_text(errors="replace")
+        before, _, dump = text.rpartition("Full thread dump")
+        blocks = [block for block in dump.split("\n\n")
+                  if block.startswith('"') and not block.startswith(('"C1 ', '"C2 ', '"GC ', '"VM ', '"G1 ',
+                                                                      '"Reference', '"Finalizer', '"Signal',
+                                                                      '"Common-Cleaner', '"Notification'))]
+        return "\n".join(before.splitlines()[-15:]) + "\n" + "\n\n".join(block[:1500] for block in blocks)[:12000]
 
 
 class HAProxy:

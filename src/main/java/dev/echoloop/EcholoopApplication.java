@@ -15,9 +15,11 @@ import dev.echoloop.ops.AdminRoutes;
 import dev.echoloop.ops.LogFormats;
 import dev.echoloop.ops.NeverBlockingAppender;
 import dev.echoloop.ops.Metrics;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
 import io.vertx.launcher.application.ExitCodes;
@@ -32,6 +34,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The Vert.x launcher, plus echoloop's configuration: it is read once from every source before the main verticle is
@@ -93,12 +97,15 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public JsonObject afterVertxOptionsParsed(JsonObject options) {
-    return requireParsed("-options", optionsArgument, options);
+    return requireApplied("-options", requireParsed("-options", optionsArgument, options),
+      parsed -> new VertxOptions(parsed).toJson());
   }
 
   @Override
   public JsonObject afterDeploymentOptionsParsed(JsonObject deploymentOptions) {
-    return requireParsed("-deployment-options", deploymentOptionsArgument, deploymentOptions);
+    return requireApplied("-deployment-options",
+      requireParsed("-deployment-options", deploymentOptionsArgument, deploymentOptions),
+      parsed -> new DeploymentOptions(parsed).toJson());
   }
 
   /**
@@ -113,6 +120,50 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
       throw unreadable;
     }
     return parsed;
+  }
+
+  /**
+   * Stops the start with one line when an option would not take effect: Vert.x's JSON converters skip a value of the
+   * wrong type and a name they do not know without a word ({@code {"eventLoopPoolSize":"x"}} started on the default).
+   * What the options read back as JSON must hold every value given, as given.
+   */
+  private static JsonObject requireApplied(String option, JsonObject given, UnaryOperator<JsonObject> applied) {
+    if (given == null) {
+      return null;
+    }
+    String ignored = firstIgnored(given, applied.apply(given), "");
+    if (ignored != null) {
+      InvalidConfigException notApplied = new InvalidConfigException("invalid configuration: " + option + ": "
+        + ignored + " is not a Vert.x option of that name and type, and would be ignored");
+      log.error("{}", notApplied.getMessage());
+      throw notApplied;
+    }
+    return given;
+  }
+
+  /** The path and value of the first entry of {@code given} that {@code applied} lacks or holds otherwise, or null. */
+  private static String firstIgnored(JsonObject given, JsonObject applied, String prefix) {
+    for (String name : given.fieldNames()) {
+      Object value = given.getValue(name);
+      Object kept = applied.getValue(name);
+      String path = prefix + name;
+      if (value instanceof JsonObject nested && kept instanceof JsonObject keptNested) {
+        String inner = firstIgnored(nested, keptNested, path + ".");
+        if (inner != null) {
+          return inner;
+        }
+      } else if (!sameValue(value, kept)) {
+        return path + " " + Json.encode(value);
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameValue(Object value, Object kept) {
+    if (value instanceof Number number && kept instanceof Number keptNumber) {
+      return number.doubleValue() == keptNumber.doubleValue();
+    }
+    return Objects.equals(value, kept);
   }
 
   @Override

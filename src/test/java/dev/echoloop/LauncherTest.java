@@ -141,6 +141,34 @@ class LauncherTest {
   }
 
   @Test
+  void vertxAndDeploymentOptionsThatVertxWouldIgnoreStopTheStartNamingTheOption() throws Exception {
+    // Vert.x's converters skip a wrong type or an unknown name silently: both started on the defaults before.
+    Map<String, String> ignored = Map.of(
+      "-options", "{\"eventLoopPoolSize\":\"x\"}",
+      "-deployment-options", "{\"workerPoolSise\":4}");
+    for (Map.Entry<String, String> option : ignored.entrySet()) {
+      try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+        option.getKey(), option.getValue(), "-conf", "{\"port\":0}")) {
+        assertThat(server.awaitExit(30)).isEqualTo(1);
+        assertThat(server.output())
+          .filteredOn(line -> line.contains("ERROR"))
+          .singleElement().asString().contains("invalid configuration: " + option.getKey() + ": ")
+          .contains("would be ignored");
+        assertThat(server.output()).noneMatch(line -> line.startsWith("\tat ") || line.contains("listening on"));
+      }
+    }
+  }
+
+  @Test
+  void vertxOptionsOfTheRightNameAndTypeAreTaken() throws Exception {
+    try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
+      "-options", "{\"eventLoopPoolSize\":3,\"blockedThreadCheckInterval\":2000}",
+      "-deployment-options", "{\"workerPoolSize\":4}", "-conf", "{\"port\":0}")) {
+      server.awaitLine(".*echoloop listening on .*", 30);
+    }
+  }
+
+  @Test
   void instancesFlagOutOfRangeStopsTheStartWithOneLineNamingIt() throws Exception {
     try (LaunchedProcess server = LaunchedProcess.java(Map.of(), LAUNCHER, TcpServerVerticle.class.getName(),
       "-instances", "0", "-conf", "{\"port\":0}")) {
