@@ -6,7 +6,6 @@ import dev.echoloop.config.ConfigLoader;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.ops.NeverBlockingAppender;
-import dev.echoloop.tcp.AcceptOnEventLoop;
 import dev.echoloop.tcp.TcpServerDeployment;
 
 import io.vertx.core.Vertx;
@@ -40,7 +39,7 @@ public final class Demo {
       // As in the Python example, port 0: any free port, whatever the configuration says; and a demonstration's output
       // is its replies, not an access log.
       config = configLoader.load(null).withPort(0).with("accessLog", false);
-      vertx = Vertx.builder().withTransport(AcceptOnEventLoop.wrap(config.transport().resolve())).build();
+      vertx = Vertx.builder().withTransport(config.transport().resolve()).build();
     } catch (InvalidConfigException e) {
       log.error("{}", e.getMessage());
       return 1;

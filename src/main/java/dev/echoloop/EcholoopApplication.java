@@ -5,7 +5,6 @@ import dev.echoloop.config.ConfigLoader;
 import dev.echoloop.config.EchoConfig;
 import dev.echoloop.config.InvalidConfigException;
 import dev.echoloop.live.LiveView;
-import dev.echoloop.tcp.AcceptOnEventLoop;
 import dev.echoloop.tcp.TcpServerDeployment;
 import dev.echoloop.tcp.TcpServerVerticle;
 import dev.echoloop.udp.UdpServerDeployment;
@@ -187,7 +186,7 @@ public final class EcholoopApplication extends VertxApplication implements Vertx
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(config.admin().enabled() ? Metrics.enable(options) : options).withTransport(AcceptOnEventLoop.wrap(transport));
+    return Vertx.builder().with(config.admin().enabled() ? Metrics.enable(options) : options).withTransport(transport);
   }
 
   @Override
